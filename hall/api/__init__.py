@@ -1,0 +1,1 @@
+"""Hall API, one module per concept; each module exports `urlpatterns`."""

@@ -1,0 +1,2 @@
+"""Hall API: calendar."""
+urlpatterns = []

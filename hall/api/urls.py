@@ -1,0 +1,3 @@
+from . import accounts, calendar, catalogue
+
+urlpatterns = [*catalogue.urlpatterns, *accounts.urlpatterns, *calendar.urlpatterns]

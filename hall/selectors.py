@@ -1,0 +1,87 @@
+"""Reads that depend on who asks. This is the one place where centre scoping happens:
+staff see only their centre (plus centres granted to them); superusers see all."""
+from django.db.models import Q, QuerySet
+
+from .models import Centre, Department, Matter, Window
+
+
+def centre_ids_for_actor(actor) -> set[int]:
+    """The centres whose internal records an actor may read. Citizens and anonymous users get none."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return set()
+    if getattr(actor, "is_device", False):
+        return {actor.centre_id}
+    if actor.is_superuser:
+        return set(Centre.objects.values_list("id", flat=True))
+    if not actor.is_hall_staff or actor.centre_id is None:
+        return set()
+    cached = getattr(actor, "_centre_ids_cache", None)
+    if cached is None:
+        cached = {actor.centre_id, *actor.extra_centres.values_list("id", flat=True)}
+        actor._centre_ids_cache = cached
+    return cached
+
+
+def scope_to_actor(queryset: QuerySet, actor, *, centre_field: str = "centre") -> QuerySet:
+    """Limit any queryset of centre-owned rows to what the actor may see."""
+    if getattr(actor, "is_superuser", False):
+        return queryset
+    return queryset.filter(**{f"{centre_field}__in": centre_ids_for_actor(actor)})
+
+
+def centres_for_actor(actor) -> QuerySet[Centre]:
+    return scope_to_actor(Centre.objects.all(), actor, centre_field="id")
+
+
+def departments_for_actor(actor) -> QuerySet[Department]:
+    return scope_to_actor(Department.objects.select_related("centre"), actor)
+
+
+def windows_for_actor(actor) -> QuerySet[Window]:
+    return scope_to_actor(Window.objects.select_related("centre", "department"), actor)
+
+
+def matters_for_actor(actor) -> QuerySet[Matter]:
+    """Every matter (drafts included) of the actor's centres, for staff screens."""
+    return scope_to_actor(Matter.objects.select_related("centre", "department"), actor)
+
+
+# Public catalogue: published matters of any centre, for anyone (清单之外无审批).
+
+def published_matters(*, centre_id: int | None = None) -> QuerySet[Matter]:
+    qs = Matter.objects.filter(status=Matter.Status.PUBLISHED).select_related("centre", "department")
+    if centre_id is not None:
+        qs = qs.filter(centre_id=centre_id)
+    return qs
+
+
+def catalogue_search(
+    *, query: str = "", centre_id: int | None = None, department_id: int | None = None, kind: str = ""
+) -> QuerySet[Matter]:
+    qs = published_matters(centre_id=centre_id)
+    query = (query or "").strip()[:100]
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(department__name__icontains=query))
+    if department_id:
+        qs = qs.filter(department_id=department_id)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("department__code", "code")
+
+
+def published_matter_detail(*, matter_id: int) -> Matter | None:
+    return (
+        published_matters()
+        .prefetch_related("materials", "stages")
+        .filter(pk=matter_id)
+        .first()
+    )
+
+
+def windows_serving_matter(matter: Matter) -> QuerySet[Window]:
+    """Where to go: the department's own windows, plus integrated acceptance windows of the centre."""
+    return (
+        Window.objects.filter(centre_id=matter.centre_id, is_active=True)
+        .filter(Q(department_id=matter.department_id) | Q(kind=Window.Kind.INTEGRATED))
+        .order_by("number")
+    )

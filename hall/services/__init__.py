@@ -1,0 +1,1 @@
+"""Hall services: the only code that writes hall models. One module per concept."""

@@ -1,0 +1,2 @@
+"""Hall pages: accounts."""
+urlpatterns = []

@@ -1,0 +1,2 @@
+"""Hall pages: calendar."""
+urlpatterns = []

@@ -1,0 +1,2 @@
+"""Hall pages: catalogue."""
+urlpatterns = []
