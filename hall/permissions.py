@@ -28,11 +28,13 @@ def can_read_centre_records(actor) -> bool:
     )
 
 
-def ensure_manager_of(actor, centre_id: int) -> None:
-    """Managers change only the centres they belong to (or were granted); superusers everything."""
-    from .selectors import centre_ids_for_actor
-
+def is_manager_of(actor, centre_id: int | None) -> bool:
+    """Managers change only their own centre: extra_centres grants reading (授权查看), not writing."""
     if is_superuser(actor):
-        return
-    if not is_manager(actor) or centre_id not in centre_ids_for_actor(actor):
+        return True
+    return is_manager(actor) and centre_id is not None and getattr(actor, "centre_id", None) == centre_id
+
+
+def ensure_manager_of(actor, centre_id: int) -> None:
+    if not is_manager_of(actor, centre_id):
         raise PermissionDeniedError()

@@ -1,6 +1,6 @@
 """Reads that depend on who asks. This is the one place where centre scoping happens:
 staff see only their centre (plus centres granted to them); superusers see all."""
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from .models import Centre, Department, Matter, Window
 
@@ -58,15 +58,20 @@ def published_matters(*, centre_id: int | None = None) -> QuerySet[Matter]:
 def catalogue_search(
     *, query: str = "", centre_id: int | None = None, department_id: int | None = None, kind: str = ""
 ) -> QuerySet[Matter]:
-    qs = published_matters(centre_id=centre_id)
-    query = (query or "").strip()[:100]
-    if query:
-        qs = qs.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(department__name__icontains=query))
+    qs = matter_text_search(published_matters(centre_id=centre_id), query)
     if department_id:
         qs = qs.filter(department_id=department_id)
     if kind:
         qs = qs.filter(kind=kind)
     return qs.order_by("department__code", "code")
+
+
+def matter_text_search(queryset: QuerySet[Matter], query: str) -> QuerySet[Matter]:
+    """Matters whose name, code or department name contains the query (the first 100 characters of it)."""
+    query = (query or "").strip()[:100]
+    if not query:
+        return queryset
+    return queryset.filter(Q(name__icontains=query) | Q(code__icontains=query) | Q(department__name__icontains=query))
 
 
 def published_matter_detail(*, matter_id: int) -> Matter | None:
@@ -85,3 +90,23 @@ def windows_serving_matter(matter: Matter) -> QuerySet[Window]:
         .filter(Q(department_id=matter.department_id) | Q(kind=Window.Kind.INTEGRATED))
         .order_by("number")
     )
+
+
+def catalogue_centres() -> QuerySet[Centre]:
+    """Centres shown to the public, each with its number of published matters."""
+    return Centre.objects.annotate(
+        published_count=Count("matters", filter=Q(matters__status=Matter.Status.PUBLISHED))
+    ).order_by("id")
+
+
+def catalogue_departments(*, centre_id: int | None = None) -> QuerySet[Department]:
+    """Departments that have at least one published matter, for the catalogue's filter."""
+    qs = Department.objects.filter(matters__status=Matter.Status.PUBLISHED).select_related("centre").distinct()
+    if centre_id is not None:
+        qs = qs.filter(centre_id=centre_id)
+    return qs.order_by("centre_id", "code")
+
+
+def catalogue_kind_counts() -> dict[str, int]:
+    rows = published_matters().order_by().values("kind").annotate(n=Count("id"))
+    return {row["kind"]: row["n"] for row in rows}
