@@ -3,6 +3,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -18,6 +19,9 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         messages = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(messages, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, ParseError):
+        # DRF's parser message is English and quotes the parser's internals.
+        return Response({"detail": _("请求内容格式不正确，无法解析。")}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied):
         return Response({"detail": _("您没有权限执行此操作。")}, status=status.HTTP_403_FORBIDDEN)
     return drf_exception_handler(exc, context)

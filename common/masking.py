@@ -5,7 +5,8 @@ def mask_id_number(value: str | None) -> str:
     if not value:
         return ""
     value = str(value)
-    if len(value) <= 10:
+    if len(value) < 15:
+        # Not a 15- or 18-character identity number: keeping 10 characters would reveal almost all of it.
         return value[:2] + "*" * max(len(value) - 2, 0)
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
@@ -16,6 +17,9 @@ def mask_phone(value: str | None) -> str:
     value = str(value)
     if len(value) < 7:
         return "*" * len(value)
+    if len(value) < 11:
+        # Shorter than a mobile number: keeping 7 characters would hide almost nothing.
+        return value[:3] + "*" * (len(value) - 3)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 

@@ -42,7 +42,8 @@ def healthz(request):
 @require_POST
 def toggle_elderly_mode(request):
     target = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    allowed = {request.get_host()}
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts=allowed, require_https=request.is_secure()):
         target = "/"
     response = HttpResponseRedirect(target)
     if request.COOKIES.get(ELDERLY_COOKIE) == "1":

@@ -25,7 +25,7 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is false.")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
+    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"  # noqa: S105
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -177,6 +177,8 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "common.api.exception_handler",
+    # Behind a reverse proxy, how many proxies put addresses in X-Forwarded-For (throttling by client).
+    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0) or None,
     "DEFAULT_THROTTLE_RATES": {"sms_code": "5/hour", "anon": "120/minute"},
 }
 SPECTACULAR_SETTINGS = {
@@ -188,6 +190,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a `kind`; name each enum after its model so clients get stable names.
+    "ENUM_NAME_OVERRIDES": {
+        "MatterKindEnum": "hall.models.catalogue.Matter.Kind",
+        "MaterialFormEnum": "hall.models.catalogue.Material.Form",
+    },
 }
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL
@@ -207,6 +214,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # Pluggable SMS sender: a dotted path to a class with send(phone, text).
+# History is read, never replayed: every change goes through a service.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 SMS_SENDER = env.str("SMS_SENDER", default="common.sms.LogSender")
 SMS_CODE_TTL_SECONDS = 300
 

@@ -4,8 +4,8 @@ import os
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdefghij")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 
-from .settings import *  # noqa: E402,F403
-from .settings import STORAGES  # noqa: E402
+from .settings import *  # noqa: F403
+from .settings import STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Each test starts with an empty cache; the broker stays the real Redis.

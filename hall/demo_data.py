@@ -226,7 +226,7 @@ BRANCH_MATTER_CODES = [
 ]
 BRANCH_DEPARTMENTS = ["amr", "tax", "psb", "hrss", "realestate", "medical", "fund", "civil"]
 
-DEMO_PASSWORD = "Hall-demo-2026"
+DEMO_PASSWORD = "Hall-demo-2026"  # noqa: S105 - printed by scripts/run for the demo accounts
 
 # (username, role, centre code, department code, real name, staff number, department head, is_staff)
 STAFF = [

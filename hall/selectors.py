@@ -2,7 +2,8 @@
 staff see only their centre (plus centres granted to them); superusers see all."""
 from django.db.models import Count, Q, QuerySet
 
-from .models import Centre, Department, Matter, Window
+from .models import Centre, Department, Device, Material, Matter, MatterStage, Notice, Role, User, Window
+from .models.people import STAFF_ROLES
 
 
 def centre_ids_for_actor(actor) -> set[int]:
@@ -11,15 +12,17 @@ def centre_ids_for_actor(actor) -> set[int]:
         return set()
     if getattr(actor, "is_device", False):
         return {actor.centre_id}
+    if not getattr(actor, "is_active", False):
+        return set()
     if actor.is_superuser:
         return set(Centre.objects.values_list("id", flat=True))
     if not actor.is_hall_staff or actor.centre_id is None:
         return set()
     cached = getattr(actor, "_centre_ids_cache", None)
     if cached is None:
-        cached = {actor.centre_id, *actor.extra_centres.values_list("id", flat=True)}
+        cached = frozenset({actor.centre_id, *actor.extra_centres.values_list("id", flat=True)})
         actor._centre_ids_cache = cached
-    return cached
+    return set(cached)
 
 
 def scope_to_actor(queryset: QuerySet, actor, *, centre_field: str = "centre") -> QuerySet:
@@ -110,3 +113,56 @@ def catalogue_departments(*, centre_id: int | None = None) -> QuerySet[Departmen
 def catalogue_kind_counts() -> dict[str, int]:
     rows = published_matters().order_by().values("kind").annotate(n=Count("id"))
     return {row["kind"]: row["n"] for row in rows}
+
+
+# People and devices. Callback operators (a third party) and devices see no staff or device lists.
+
+_PEOPLE_READERS = (Role.CLERK, Role.APPROVER, Role.MANAGER, Role.SUPERVISOR)
+
+
+def _reads_people(actor) -> bool:
+    if getattr(actor, "is_device", False) or not getattr(actor, "is_authenticated", False):
+        return False
+    return actor.is_superuser or getattr(actor, "role", None) in _PEOPLE_READERS
+
+
+def materials_for_actor(actor) -> QuerySet[Material]:
+    return scope_to_actor(Material.objects.select_related("matter"), actor, centre_field="matter__centre")
+
+
+def matter_stages_for_actor(actor) -> QuerySet[MatterStage]:
+    return scope_to_actor(MatterStage.objects.select_related("matter"), actor, centre_field="matter__centre")
+
+
+def staff_for_actor(actor) -> QuerySet[User]:
+    """Staff accounts of the actor's centres (by their home centre)."""
+    qs = User.objects.filter(role__in=STAFF_ROLES).select_related("centre", "department")
+    if not _reads_people(actor):
+        return qs.none()
+    return scope_to_actor(qs, actor)
+
+
+def users_for_actor(actor) -> QuerySet[User]:
+    """What the user admin lists: every account for a superuser (citizens too), else staff_for_actor."""
+    if getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False):
+        return User.objects.select_related("centre", "department")
+    return staff_for_actor(actor)
+
+
+def devices_for_actor(actor) -> QuerySet[Device]:
+    qs = Device.objects.select_related("centre", "window")
+    if not _reads_people(actor):
+        return qs.none()
+    return scope_to_actor(qs, actor)
+
+
+def notices_for_actor(actor) -> QuerySet[Notice]:
+    """A person's own notices; managers and supervisors also those of their centres' staff."""
+    qs = Notice.objects.select_related("recipient")
+    if getattr(actor, "is_device", False) or not getattr(actor, "is_authenticated", False):
+        return qs.none()
+    if actor.is_superuser:
+        return qs
+    if getattr(actor, "role", None) in (Role.MANAGER, Role.SUPERVISOR):
+        return qs.filter(Q(recipient=actor) | Q(recipient__centre__in=centre_ids_for_actor(actor)))
+    return qs.filter(recipient=actor)

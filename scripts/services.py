@@ -55,7 +55,8 @@ def start_postgres() -> str:
             _log(f"created database {DATABASE_NAME}")
     conn.close()
     _log(f"embedded PostgreSQL running (socket in {socket_dir})")
-    return f"postgres://postgres@{urllib.parse.quote(socket_dir, safe='')}/{DATABASE_NAME}"
+    # django-environ reads a path that starts with "/" as the socket directory plus the database name.
+    return f"postgres://postgres@/{socket_dir}/{DATABASE_NAME}"
 
 
 def _redis_port_file() -> Path:

@@ -16,7 +16,8 @@ class CalendarYear(models.Model):
     source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
     notice = models.CharField(_("放假通知文号"), max_length=200, blank=True)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
     )
     imported_at = models.DateTimeField(_("导入时间"), auto_now=True)
     history = HistoricalRecords()

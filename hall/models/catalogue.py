@@ -22,7 +22,9 @@ class Matter(TimeStampedModel):
         WITHDRAWN = "withdrawn", _("已下架")
 
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="matters")
-    department = models.ForeignKey(Department, verbose_name=_("实施部门"), on_delete=models.PROTECT, related_name="matters")
+    department = models.ForeignKey(
+        Department, verbose_name=_("实施部门"), on_delete=models.PROTECT, related_name="matters"
+    )
     code = models.CharField(_("事项编码"), max_length=40)
     name = models.CharField(_("事项名称"), max_length=200)
     kind = models.CharField(_("事项类型"), max_length=20, choices=Kind.choices)
@@ -49,7 +51,9 @@ class Matter(TimeStampedModel):
         ordering = ["centre_id", "code"]
         constraints = [
             models.UniqueConstraint(fields=["centre", "code"], name="matter_code_unique_in_centre"),
-            models.CheckConstraint(condition=Q(promised_days__lte=F("statutory_days")), name="matter_promised_within_statutory"),
+            models.CheckConstraint(
+                condition=Q(promised_days__lte=F("statutory_days")), name="matter_promised_within_statutory"
+            ),
             models.CheckConstraint(condition=Q(fee__gte=0), name="matter_fee_not_negative"),
         ]
         indexes = [models.Index(fields=["centre", "status", "kind"], name="matter_catalogue_idx")]
@@ -80,7 +84,9 @@ class Material(TimeStampedModel):
     position = models.PositiveSmallIntegerField(_("序号"), default=1)
     name = models.CharField(_("材料名称"), max_length=200)
     form = models.CharField(_("材料形式"), max_length=20, choices=Form.choices, default=Form.ORIGINAL)
-    copies = models.PositiveSmallIntegerField(_("份数"), default=1, validators=[MinValueValidator(1), MaxValueValidator(99)])
+    copies = models.PositiveSmallIntegerField(
+        _("份数"), default=1, validators=[MinValueValidator(1), MaxValueValidator(99)]
+    )
     required = models.BooleanField(_("必需"), default=True)
     deficiency_allowed = models.BooleanField(
         _("可容缺"), default=False, help_text=_("受理时可暂缺，申请人签署承诺书后限期补齐（容缺受理）。")

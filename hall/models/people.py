@@ -149,6 +149,9 @@ class PhoneVerification(models.Model):
         verbose_name_plural = _("短信验证码")
         indexes = [models.Index(fields=["phone", "purpose", "-created_at"], name="phone_verification_lookup")]
 
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
 
 class Notice(models.Model):
     """An in-app message for a staff member. dedupe_key makes repeated jobs send nothing twice."""

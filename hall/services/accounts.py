@@ -157,6 +157,16 @@ def _ensure_phone_free(phone: str) -> None:
         raise Conflict(_("该手机号已注册，请直接登录。"), field="phone")
 
 
+def _ensure_id_number_free(id_number: str) -> None:
+    if User.objects.filter(id_number=id_number).exists():
+        raise Conflict(_("该身份证号已注册，请直接登录。"), field="id_number")
+
+
+def _ensure_credit_code_free(credit_code: str) -> None:
+    if User.objects.filter(credit_code=credit_code).exists():
+        raise Conflict(_("该统一社会信用代码已注册。"), field="credit_code")
+
+
 # --- SMS codes ---
 
 def _code_hash(*, phone: str, purpose: str, code: str) -> str:
@@ -261,8 +271,7 @@ def _register(*, user: User, phone: str, code: str, password: str) -> User:
         )
         refusal = _code_refusal(verification, phone=phone, purpose=purpose, code=code)
         if refusal is not None:
-            message, counts = refusal
-            if counts:
+            if refusal[1]:
                 verification.attempts += 1
                 verification.save(update_fields=["attempts"])
         else:
@@ -295,8 +304,7 @@ def citizen_register(*, phone: str, code: str, password: str, real_name: str, id
     )
     clean_password(password, user=user)
     _ensure_phone_free(phone)
-    if User.objects.filter(id_number=id_number).exists():
-        raise Conflict(_("该身份证号已注册，请直接登录。"), field="id_number")
+    _ensure_id_number_free(id_number)
     return _register(user=user, phone=phone, code=code, password=password)
 
 
@@ -318,6 +326,5 @@ def enterprise_register(
     )
     clean_password(password, user=user)
     _ensure_phone_free(phone)
-    if User.objects.filter(credit_code=credit_code).exists():
-        raise Conflict(_("该统一社会信用代码已注册。"), field="credit_code")
+    _ensure_credit_code_free(credit_code)
     return _register(user=user, phone=phone, code=code, password=password)

@@ -13,9 +13,9 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from common.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from common.errors import Conflict, InvalidTransition, NotFound, PermissionDeniedError, ValidationFailed
 from hall.models import Centre, Department, Material, Matter, MatterStage, User, Window
-from hall.permissions import ensure_manager_of
+from hall.permissions import ensure_manager_of, is_superuser
 
 # Matter status transitions: 清单之外无审批 — only a published matter takes cases.
 MATTER_TRANSITIONS: dict[str, set[str]] = {
@@ -28,6 +28,7 @@ CENTRE_FIELDS = (
     "name", "address", "service_phone", "opens_at", "closes_at", "lunch_starts_at", "lunch_ends_at",
     "lunch_service", "weekend_service",
 )
+CENTRE_CREATE_FIELDS = ("code", "kind", "parent", *CENTRE_FIELDS)
 DEPARTMENT_FIELDS = ("code", "name", "short_name", "is_active")
 WINDOW_FIELDS = ("number", "name", "kind", "department", "location", "is_active")
 MATTER_FIELDS = (
@@ -99,6 +100,31 @@ def _lock(model: type[models.Model], pk: int, message: str):
 # ---------------------------------------------------------------- centres
 
 @transaction.atomic
+def centre_create(
+    *, actor: User, code: str, name: str, kind: str = Centre.Kind.CITY, parent: Centre | None = None, **details: Any
+) -> Centre:
+    """A new centre (a county branch or township centre joining the deployment): superusers only."""
+    if not is_superuser(actor):
+        raise PermissionDeniedError()
+    centre = Centre(code=code, name=name, kind=kind, parent=parent)
+    _apply(centre, details, CENTRE_FIELDS)
+    _clean(centre)
+    _centre_check(centre)
+    _save(centre, actor=actor, reason=_("新增中心"))
+    return centre
+
+
+def _centre_check(centre: Centre) -> None:
+    if centre.opens_at >= centre.closes_at:
+        raise ValidationFailed(_("开始办理时间必须早于结束办理时间。"), field="closes_at")
+    others = Centre.objects.exclude(pk=centre.pk)
+    if others.filter(name=centre.name).exists():
+        raise ValidationFailed(_("已有名为“%(name)s”的中心。") % {"name": centre.name}, field="name")
+    if others.filter(code=centre.code).exists():
+        raise ValidationFailed(_("已有编码为“%(code)s”的中心。") % {"code": centre.code}, field="code")
+
+
+@transaction.atomic
 def centre_update(*, actor: User, centre_id: int, data: Mapping[str, Any]) -> Centre:
     """Address, phone and hours of a centre, by its manager. Code, kind and parent belong to the superuser."""
     ensure_manager_of(actor, centre_id)
@@ -107,10 +133,7 @@ def centre_update(*, actor: User, centre_id: int, data: Mapping[str, Any]) -> Ce
     if not changed:
         return centre
     _clean(centre, exclude=["parent"])
-    if centre.opens_at >= centre.closes_at:
-        raise ValidationFailed(_("开始办理时间必须早于结束办理时间。"), field="closes_at")
-    if Centre.objects.exclude(pk=centre.pk).filter(name=centre.name).exists():
-        raise ValidationFailed(_("已有名为“%(name)s”的中心。") % {"name": centre.name}, field="name")
+    _centre_check(centre)
     _save(centre, actor=actor, reason=_("修改中心信息"), update_fields=[*changed, "updated_at"])
     return centre
 

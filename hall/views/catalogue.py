@@ -8,7 +8,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 
 from hall import selectors
-from hall.models import Matter
+from hall.models import Matter, Window
 
 PAGE_SIZE = 25
 QUERY_MAX_LENGTH = 100
@@ -37,7 +37,8 @@ class CatalogueFilterForm(forms.Form):
         if centre_id and department_id:
             department = next(d for d in self.departments if d.pk == department_id)
             if department.centre_id != centre_id:
-                self.add_error("department", _("该部门不属于所选中心。"))
+                # The visitor switched centre after choosing a department: the centre wins.
+                cleaned["department"] = None
         return cleaned
 
     def valid_filters(self) -> dict:
@@ -53,12 +54,11 @@ class CatalogueFilterForm(forms.Form):
 
 
 def home(request):
+    counts = selectors.catalogue_kind_counts()
     context = {
         "centres": selectors.catalogue_centres(),
-        "kind_counts": selectors.catalogue_kind_counts(),
-        "kinds": Matter.Kind.choices,
+        "kind_cards": [(value, label, counts.get(value, 0)) for value, label in Matter.Kind.choices],
     }
-    context["kind_cards"] = [(value, label, context["kind_counts"].get(value, 0)) for value, label in Matter.Kind.choices]
     return render(request, "hall/home.html", context)
 
 
@@ -87,6 +87,12 @@ def matter_list(request):
     return response
 
 
+def _window_order(window: Window) -> tuple:
+    """The department's own windows first, then integrated acceptance; numbers in natural order (2 before 11)."""
+    number = window.number
+    return (window.kind == Window.Kind.INTEGRATED, not number.isdigit(), len(number), number)
+
+
 def matter_detail(request, matter_id: int):
     matter = selectors.published_matter_detail(matter_id=matter_id)
     if matter is None:
@@ -95,7 +101,7 @@ def matter_detail(request, matter_id: int):
         "matter": matter,
         "materials": list(matter.materials.all()),
         "stages": list(matter.stages.all()),
-        "windows": list(selectors.windows_serving_matter(matter)),
+        "windows": sorted(selectors.windows_serving_matter(matter), key=_window_order),
         "centre": matter.centre,
     }
     return render(request, "hall/catalogue/matter_detail.html", context)

@@ -4,7 +4,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from common.checkdigits import credit_code_check_char, id_number_check_char
-from hall.models import Centre, Department, Material, Matter, MatterStage, Role, User, Window
+from hall.models import Centre, Department, Device, Material, Matter, MatterStage, Notice, Role, User, Window
 
 
 def make_id_number(n: int, birth: str = "19800101", region: str = "110101") -> str:
@@ -99,7 +99,7 @@ class UserFactory(DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "Hall-pass-2026")
 
     @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):  # noqa: N805
+    def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
 
@@ -113,3 +113,28 @@ class StaffFactory(UserFactory):
     role = Role.CLERK
     centre = factory.SubFactory(CentreFactory)
     staff_number = factory.Sequence(lambda n: f"S{n:04d}")
+
+
+# --- people and devices (accounts helper) ---
+
+class DeviceFactory(DjangoModelFactory):
+    """A device row with a throwaway key hash; tests that need a working key use device_register."""
+
+    class Meta:
+        model = Device
+
+    centre = factory.SubFactory(CentreFactory)
+    kind = Device.Kind.KIOSK
+    name = factory.Sequence(lambda n: f"测试设备{n}")
+    key_prefix = factory.Sequence(lambda n: f"t{n:07d}")
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+
+
+class NoticeFactory(DjangoModelFactory):
+    class Meta:
+        model = Notice
+
+    recipient = factory.SubFactory(StaffFactory)
+    kind = "test"
+    title = factory.Sequence(lambda n: f"测试消息{n}")
+    dedupe_key = factory.Sequence(lambda n: f"test-{n}")

@@ -4,7 +4,7 @@ from hall.services.demo import demo_accounts_text, demo_is_loaded, demo_seed
 
 
 class Command(BaseCommand):
-    help = "Load the deterministic demo hall: two centres, 20 departments, 32 windows, ~75 matters, one account per role."
+    help = "Load the deterministic demo hall: two centres, 28 departments, 32 windows, 75 matters, an account per role."
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when the demo data is already there.")

@@ -1,0 +1,130 @@
+"""Scale data generator: the demo hall's shape at city size, written set-based in SQL.
+
+    python bench/generate.py catalogue --centres 12 --departments 40 --windows 170 --matters 1500
+
+Creates centres `bench-1 … bench-N`, each with departments, windows of every kind and matters with materials
+and stages (about half of them instant matters), using INSERT … SELECT over generate_series: seconds, not
+minutes, for hundreds of thousands of rows. Rerunning with the same arguments adds nothing (codes are unique
+and inserts use ON CONFLICT DO NOTHING). Later issues add tickets, cases and ratings here.
+Run it against a scratch database (DATABASE_URL), never production.
+"""
+import argparse
+import time
+
+from _django import setup
+
+setup()
+
+from django.db import connection, transaction  # noqa: E402
+
+CATALOGUE_SQL = [
+    (
+        "centres",
+        """
+        INSERT INTO hall_centre (code, name, kind, address, service_phone, opens_at, closes_at,
+                                 lunch_starts_at, lunch_ends_at, lunch_service, weekend_service, created_at, updated_at)
+        SELECT 'bench-' || c, '压测政务服务中心' || c, CASE WHEN c = 1 THEN 'city' ELSE 'branch' END,
+               '压测路' || c || '号', '0513-' || (10000 + c), '09:00', '17:00', '12:00', '13:30',
+               c %% 2 = 0, c %% 3 = 0, now(), now()
+        FROM generate_series(1, %(centres)s) AS c
+        ON CONFLICT (code) DO NOTHING
+        """,
+    ),
+    (
+        "departments",
+        """
+        INSERT INTO hall_department (centre_id, code, name, short_name, is_active, created_at, updated_at)
+        SELECT ce.id, 'd' || d, '压测部门' || d, '部门' || d, true, now(), now()
+        FROM hall_centre ce CROSS JOIN generate_series(1, %(departments)s) AS d
+        WHERE ce.code LIKE 'bench-%%'
+        ON CONFLICT DO NOTHING
+        """,
+    ),
+    (
+        "windows",
+        """
+        INSERT INTO hall_window (centre_id, number, name, kind, department_id, location, is_active, created_at, updated_at)
+        SELECT ce.id, w::text, '压测窗口' || w,
+               (ARRAY['integrated','priority','tidal','pickup','dedicated'])[LEAST(1 + (w - 1) / 10, 5)],
+               CASE WHEN w > 40 THEN de.id END, '大厅' || (1 + w / 30) || '楼', true, now(), now()
+        FROM hall_centre ce
+        CROSS JOIN generate_series(1, %(windows)s) AS w
+        LEFT JOIN hall_department de ON de.centre_id = ce.id AND de.code = 'd' || (1 + w %% %(departments)s)
+        WHERE ce.code LIKE 'bench-%%'
+        ON CONFLICT DO NOTHING
+        """,
+    ),
+    (
+        "matters",
+        """
+        INSERT INTO hall_matter (centre_id, department_id, code, name, kind, statutory_days, promised_days, fee,
+                                 fee_basis, conditions, legal_basis, online_apply, appointment, mail_delivery,
+                                 status, published_at, created_at, updated_at)
+        SELECT ce.id, de.id, 'B' || lpad(m::text, 6, '0'), '压测事项' || m || '号（营业执照、证明、登记类）',
+               (ARRAY['licence','public_service','convenience'])[1 + m %% 3],
+               20, CASE WHEN m %% 2 = 0 THEN 0 ELSE 1 + m %% 10 END, (m %% 4) * 10, '', '', '',
+               m %% 3 <> 0, m %% 2 = 0, m %% 5 = 0,
+               CASE WHEN m %% 50 = 0 THEN 'draft' ELSE 'published' END, now(), now(), now()
+        FROM hall_centre ce
+        CROSS JOIN generate_series(1, %(matters)s) AS m
+        JOIN hall_department de ON de.centre_id = ce.id AND de.code = 'd' || (1 + m %% %(departments)s)
+        WHERE ce.code LIKE 'bench-%%'
+        ON CONFLICT DO NOTHING
+        """,
+    ),
+    (
+        "materials",
+        """
+        INSERT INTO hall_material (matter_id, position, name, form, copies, required, deficiency_allowed, notes,
+                                   created_at, updated_at)
+        SELECT ma.id, p, (ARRAY['申请表','申请人身份证','营业执照','场所证明','委托书'])[p],
+               (ARRAY['original','original_and_copy','copy','copy','original'])[p], 1, p < 5, p = 4, '', now(), now()
+        FROM hall_matter ma CROSS JOIN generate_series(1, 5) AS p
+        WHERE ma.code LIKE 'B%%' AND ma.centre_id IN (SELECT id FROM hall_centre WHERE code LIKE 'bench-%%')
+          AND NOT EXISTS (SELECT 1 FROM hall_material x WHERE x.matter_id = ma.id)
+        """,
+    ),
+    (
+        "stages",
+        """
+        INSERT INTO hall_matterstage (matter_id, position, name, share_percent, created_at, updated_at)
+        SELECT ma.id, s.position, s.name, s.share, now(), now()
+        FROM hall_matter ma
+        CROSS JOIN (VALUES (1, '受理', 20), (2, '审核', 40), (3, '审批', 30), (4, '办结', 10)) AS s(position, name, share)
+        WHERE ma.code LIKE 'B%%' AND ma.centre_id IN (SELECT id FROM hall_centre WHERE code LIKE 'bench-%%')
+        ON CONFLICT DO NOTHING
+        """,
+    ),
+]
+
+
+def generate_catalogue(*, centres: int, departments: int, windows: int, matters: int) -> None:
+    params = {"centres": centres, "departments": departments, "windows": windows, "matters": matters}
+    total_started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for label, sql in CATALOGUE_SQL:
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            print(f"{label:<12} {cursor.rowcount:>9} rows  {time.perf_counter() - started:7.2f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE hall_centre, hall_department, hall_window, hall_matter, hall_material, hall_matterstage")
+    print(f"{'total':<12} {'':>9}       {time.perf_counter() - total_started:7.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    catalogue = sub.add_parser("catalogue", help="centres, departments, windows, matters, materials, stages")
+    catalogue.add_argument("--centres", type=int, default=12)
+    catalogue.add_argument("--departments", type=int, default=40)
+    catalogue.add_argument("--windows", type=int, default=170)
+    catalogue.add_argument("--matters", type=int, default=1500)
+    args = parser.parse_args()
+    if args.what == "catalogue":
+        generate_catalogue(
+            centres=args.centres, departments=args.departments, windows=args.windows, matters=args.matters
+        )
+
+
+if __name__ == "__main__":
+    main()
