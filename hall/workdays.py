@@ -30,6 +30,7 @@ FIRST_YEAR = holidays.FIRST_YEAR
 LAST_YEAR = holidays.LAST_YEAR
 VERSION_KEY = "hall:workdays:version"
 CHECK_SECONDS = 5.0
+_clock = time.monotonic
 
 
 @dataclass(frozen=True)
@@ -82,9 +83,8 @@ class _Calendar:
         found = self._years.get(year)
         if found is None:
             if not FIRST_YEAR <= year <= LAST_YEAR:
-                raise ValidationFailed(
-                    _("日期超出工作日历支持的范围（%(first)s–%(last)s 年）。") % {"first": FIRST_YEAR, "last": LAST_YEAR}
-                )
+                bounds = {"first": FIRST_YEAR, "last": LAST_YEAR}
+                raise ValidationFailed(_("日期超出工作日历支持的范围（%(first)s–%(last)s 年）。") % bounds)
             if year in self.published:
                 found = _Year(year, provisional=False, exceptions=self._stored.get(year, {}))
             else:
@@ -117,7 +117,7 @@ def _read_version() -> str | None:
 
 def _current() -> _Calendar:
     global _calendar, _version, _checked_at
-    now = time.monotonic()
+    now = _clock()
     calendar = _calendar
     if calendar is not None and now - _checked_at < CHECK_SECONDS:
         return calendar

@@ -83,3 +83,13 @@ def supervisor(centre_1):
 @pytest.fixture
 def callback_operator(centre_1):
     return StaffFactory(username="caller", role=Role.CALLBACK_OPERATOR, centre=centre_1)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """`transaction=True` tests flush every table, the seeded calendar included; with --reuse-db the
+    next run would start with every year provisional. Re-seed it once per session when it is missing."""
+    with django_db_blocker.unblock():
+        from tests.hall.calendar_helpers import seed_package_calendar_if_flushed
+
+        seed_package_calendar_if_flushed()

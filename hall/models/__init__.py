@@ -1,10 +1,22 @@
 """Hall models, split by concept: structure, catalogue, calendar, people."""
+from .appointments import Appointment, AppointmentSlot, BookingBlock
 from .calendar import CalendarDay, CalendarYear
 from .catalogue import Material, Matter, MatterStage
 from .people import Device, Notice, PhoneVerification, Role, User
-from .structure import Centre, Department, Window
+from .queue import QueueCategory, QueuePolicy, Ticket, TicketEvent, TicketSequence, WindowCategory
+from .structure import Centre, Department, Window, WindowEvent
 
 __all__ = [
+    "Appointment",
+    "AppointmentSlot",
+    "BookingBlock",
+    "QueueCategory",
+    "QueuePolicy",
+    "Ticket",
+    "TicketEvent",
+    "TicketSequence",
+    "WindowCategory",
+    "WindowEvent",
     "CalendarDay",
     "CalendarYear",
     "Centre",
