@@ -211,6 +211,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hall.tasks.calendar_check_next_year",
         "schedule": crontab(hour=7, minute=30),
     },
+    "tidal-rebalance": {"task": "hall.tasks.tidal_rebalance", "schedule": 60.0},
+    "appointments-mark-no-shows": {
+        "task": "hall.tasks.appointments_mark_no_shows",
+        "schedule": crontab(minute="*/10"),
+    },
+    "slots-generate": {"task": "hall.tasks.slots_generate", "schedule": crontab(hour=0, minute=10)},
+    "tickets-cancel-stale": {"task": "hall.tasks.tickets_cancel_stale", "schedule": crontab(hour=0, minute=5)},
 }
 
 # Pluggable SMS sender: a dotted path to a class with send(phone, text).

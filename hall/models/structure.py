@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext
@@ -78,6 +79,11 @@ class Window(TimeStampedModel):
         PRIORITY = "priority", _("绿色通道窗口")
         PICKUP = "pickup", _("出件窗口")
 
+    class Status(models.TextChoices):
+        OPEN = "open", _("开放")
+        PAUSED = "paused", _("暂停")
+        CLOSED = "closed", _("关闭")
+
     centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="windows")
     number = models.CharField(_("窗口号"), max_length=10)
     name = models.CharField(_("名称"), max_length=100)
@@ -93,6 +99,13 @@ class Window(TimeStampedModel):
     )
     location = models.CharField(_("位置"), max_length=100, blank=True, help_text=_("例如：一楼A区"))
     is_active = models.BooleanField(_("启用"), default=True)
+    status = models.CharField(_("状态"), max_length=8, choices=Status.choices, default=Status.CLOSED, editable=False)
+    pause_reason = models.CharField(_("暂停原因"), max_length=100, blank=True, editable=False)
+    status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True, editable=False)
+    clerk = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("当班人员"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -108,3 +121,36 @@ class Window(TimeStampedModel):
 
     def __str__(self) -> str:
         return gettext("%(number)s号窗口 %(name)s") % {"number": self.number, "name": self.name}
+
+
+class WindowEvent(models.Model):
+    """Opening, pausing, resuming and closing a window, and tidal switches: logged for managers."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("开窗")
+        PAUSED = "paused", _("暂停")
+        RESUMED = "resumed", _("恢复")
+        CLOSED = "closed", _("关窗")
+        TIDAL_ASSIGNED = "tidal_assigned", _("潮汐调派")
+        TIDAL_PROPOSED = "tidal_proposed", _("潮汐调派建议")
+        TIDAL_RELEASED = "tidal_released", _("潮汐释放")
+
+    window = models.ForeignKey(Window, verbose_name=_("窗口"), on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("事件"), max_length=16, choices=Kind.choices)
+    category = models.ForeignKey(
+        "hall.QueueCategory", verbose_name=_("业务类别"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("窗口事件")
+        verbose_name_plural = _("窗口事件")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.window_id} {self.kind}"
