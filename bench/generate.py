@@ -1,9 +1,11 @@
 """Scale data generator: the demo hall's shape at city size, written set-based in SQL.
 
     python bench/generate.py catalogue --centres 12 --departments 40 --windows 170 --matters 1500
+    python bench/generate.py queue --categories 8 --tickets-per-year 1000000   (after catalogue)
 
 Creates centres `bench-1 … bench-N`, each with departments, windows of every kind and matters with materials
-and stages (about half of them instant matters), using INSERT … SELECT over generate_series: seconds, not
+and stages (about half of them instant matters); `queue` gives centre bench-1 queue categories, each of its
+170 windows a calling profile of 3 categories and a year of served tickets (1,000,000 by default), using INSERT … SELECT over generate_series: seconds, not
 minutes, for hundreds of thousands of rows. Rerunning with the same arguments adds nothing (codes are unique
 and inserts use ON CONFLICT DO NOTHING). Later issues add tickets, cases and ratings here.
 Run it against a scratch database (DATABASE_URL), never production.
@@ -43,10 +45,11 @@ CATALOGUE_SQL = [
     (
         "windows",
         """
-        INSERT INTO hall_window (centre_id, number, name, kind, department_id, location, is_active, created_at, updated_at)
+        INSERT INTO hall_window (centre_id, number, name, kind, department_id, location, is_active, status, pause_reason,
+                                 created_at, updated_at)
         SELECT ce.id, w::text, '压测窗口' || w,
                (ARRAY['integrated','priority','tidal','pickup','dedicated'])[LEAST(1 + (w - 1) / 10, 5)],
-               CASE WHEN w > 40 THEN de.id END, '大厅' || (1 + w / 30) || '楼', true, now(), now()
+               CASE WHEN w > 40 THEN de.id END, '大厅' || (1 + w / 30) || '楼', true, 'closed', '', now(), now()
         FROM hall_centre ce
         CROSS JOIN generate_series(1, %(windows)s) AS w
         LEFT JOIN hall_department de ON de.centre_id = ce.id AND de.code = 'd' || (1 + w %% %(departments)s)
@@ -98,6 +101,69 @@ CATALOGUE_SQL = [
 ]
 
 
+QUEUE_SQL = [
+    (
+        "categories",
+        """
+        INSERT INTO hall_queuecategory (centre_id, prefix, name, position, is_active, tidal_waiting_threshold,
+                                        tidal_wait_minutes_threshold, tidal_release_waiting, created_at, updated_at)
+        SELECT ce.id, chr(64 + c), '压测业务' || c, c, true, 15, 30, 5, now(), now()
+        FROM hall_centre ce CROSS JOIN generate_series(1, %(categories)s) AS c
+        WHERE ce.code = 'bench-1'
+        ON CONFLICT DO NOTHING
+        """,
+    ),
+    (
+        "window links",
+        """
+        INSERT INTO hall_windowcategory (window_id, category_id, position, is_tidal_assignment)
+        SELECT w.id, qc.id, 1 + ((qc.position - 1 - w.number::int) %% %(categories)s + %(categories)s) %% %(categories)s, false
+        FROM hall_window w JOIN hall_centre ce ON ce.id = w.centre_id AND ce.code = 'bench-1'
+        JOIN hall_queuecategory qc ON qc.centre_id = ce.id
+        WHERE ((qc.position - 1 - w.number::int) %% %(categories)s + %(categories)s) %% %(categories)s < 3
+        ON CONFLICT DO NOTHING
+        """,
+    ),
+    (
+        "past tickets",
+        """
+        INSERT INTO hall_ticket (centre_id, category_id, service_date, sequence, number, source, priority_class,
+                                 priority_group, status, issued_at, queued_at, called_at, started_at, finished_at,
+                                 window_id, recall_count, holder_name, phone, token, created_at, updated_at)
+        SELECT ce.id, qc.id, d.day, s.n, qc.prefix || lpad(s.n::text, 4, '0'), 'kiosk',
+               CASE WHEN s.n %% 10 = 0 THEN 'appointment' WHEN s.n %% 10 = 1 THEN 'priority_group' ELSE 'normal' END,
+               CASE WHEN s.n %% 10 = 1 THEN 'elderly' ELSE '' END, 'done',
+               d.day + time '09:00' + s.n * interval '3 seconds', d.day + time '09:00' + s.n * interval '3 seconds',
+               d.day + time '09:10' + s.n * interval '3 seconds', d.day + time '09:11' + s.n * interval '3 seconds',
+               d.day + time '09:19' + s.n * interval '3 seconds',
+               (SELECT wc.window_id FROM hall_windowcategory wc WHERE wc.category_id = qc.id ORDER BY wc.window_id
+                LIMIT 1), 0, '', '', md5(qc.id || '-' || d.day || '-' || s.n), now(), now()
+        FROM hall_centre ce
+        JOIN hall_queuecategory qc ON qc.centre_id = ce.id
+        CROSS JOIN (SELECT (current_date - g)::date AS day FROM generate_series(1, %(days)s) g) d
+        CROSS JOIN generate_series(1, %(per_day)s) AS s(n)
+        WHERE ce.code = 'bench-1' AND extract(isodow FROM d.day) < 6
+        ON CONFLICT DO NOTHING
+        """,
+    ),
+]
+
+
+def generate_queue(*, categories: int, tickets_per_year: int) -> None:
+    working_days = 250
+    per_day = max(1, tickets_per_year // working_days // categories)
+    params = {"categories": categories, "days": 365, "per_day": per_day}
+    started_all = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for label, sql in QUEUE_SQL:
+            started = time.perf_counter()
+            cursor.execute(sql, params)
+            print(f"{label:<12} {cursor.rowcount:>9} rows  {time.perf_counter() - started:7.2f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE hall_queuecategory, hall_windowcategory, hall_ticket")
+    print(f"{'total':<12} {'':>9}       {time.perf_counter() - started_all:7.2f} s")
+
+
 def generate_catalogue(*, centres: int, departments: int, windows: int, matters: int) -> None:
     params = {"centres": centres, "departments": departments, "windows": windows, "matters": matters}
     total_started = time.perf_counter()
@@ -119,11 +185,18 @@ def main() -> None:
     catalogue.add_argument("--departments", type=int, default=40)
     catalogue.add_argument("--windows", type=int, default=170)
     catalogue.add_argument("--matters", type=int, default=1500)
+    queue = sub.add_parser("queue", help="queue categories, window calling profiles, a year of served tickets")
+    queue.add_argument("--categories", type=int, default=8)
+    queue.add_argument("--tickets-per-year", type=int, default=1_000_000)
     args = parser.parse_args()
     if args.what == "catalogue":
         generate_catalogue(
             centres=args.centres, departments=args.departments, windows=args.windows, matters=args.matters
         )
+
+
+    if args.what == "queue":
+        generate_queue(categories=args.categories, tickets_per_year=args.tickets_per_year)
 
 
 if __name__ == "__main__":

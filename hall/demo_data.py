@@ -253,3 +253,35 @@ DEVICES = [
     ("display", "一楼叫号大屏", None, "demodisp.display-demo-secret-2026"),
     ("window_pad", "1号窗口评价器", "1", "demopad1.pad-demo-secret-2026"),
 ]
+
+# Queue categories: (prefix, name, departments whose matters it covers)
+CITY_CATEGORIES = [
+    ("A", "企业开办与市场监管", ["amr", "tax", "commerce"]),
+    ("B", "不动产登记", ["realestate"]),
+    ("C", "社保医保公积金", ["hrss", "medical", "fund"]),
+    ("D", "户政出入境与车驾管", ["psb"]),
+    ("E", "工程建设项目", ["housing", "planning", "ndrc", "fire", "airdefence", "ecology"]),
+    ("F", "社会事务综合", ["health", "civil", "transport", "education", "culture", "urban"]),
+    ("G", "出件领证", []),
+]
+BRANCH_CATEGORIES = [
+    ("A", "综合受理", ["amr", "tax", "psb", "hrss", "realestate", "medical", "fund", "civil"]),
+    ("G", "出件领证", []),
+]
+# Window number → category prefixes in the window's calling order (tidal windows get theirs from the tidal job).
+CITY_WINDOW_CATEGORIES = {
+    "1": "ABCDF", "2": "BACDF", "3": "CDABF", "4": "DCFAB", "5": "AE", "6": "EA", "7": "ABCDEF", "10": "G",
+    "11": "A", "12": "A", "13": "A", "14": "A", "15": "D", "16": "D", "17": "C", "18": "B", "19": "B", "20": "E",
+    "21": "E", "22": "C", "23": "C", "24": "F", "25": "F", "26": "F",
+}
+BRANCH_WINDOW_CATEGORIES = {"1": "A", "2": "A", "3": "A", "4": "A", "6": "G"}
+# Share of each category in a day's tickets, and its mean service minutes.
+CITY_TRAFFIC = {"A": (0.28, 9), "B": (0.16, 14), "C": (0.2, 7), "D": (0.14, 6), "E": (0.06, 20), "F": (0.1, 8),
+                "G": (0.06, 3)}
+CITY_TICKETS_PER_DAY = 320
+BRANCH_TICKETS_PER_DAY = 60
+HISTORY_DAYS = 30
+
+SURNAMES = "王李张刘陈杨黄赵周吴徐孙朱马胡郭林何高罗"
+GIVEN_NAMES = ["伟", "芳", "娜", "秀英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+               "秀兰", "霞", "平", "刚", "桂英", "建华", "晓东", "海燕", "志强", "红梅", "玉兰", "文"]

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -240,8 +241,11 @@ class Ticket(TimeStampedModel):
             ),
         ]
         indexes = [
+            # The call-next heads: per category, day and priority class, in queue order.
             models.Index(
-                fields=["category", "queued_at"], condition=Q(status="waiting"), name="ticket_waiting_queue_idx"
+                fields=["category", "service_date", "priority_class", "queued_at"],
+                condition=Q(status="waiting"),
+                name="ticket_waiting_queue_idx",
             ),
             models.Index(fields=["centre", "service_date", "status"], name="ticket_centre_day_idx"),
             models.Index(fields=["window", "status"], name="ticket_window_status_idx"),
@@ -274,7 +278,7 @@ class TicketEvent(models.Model):
     )
     device = models.ForeignKey("hall.Device", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.CharField(_("原因"), max_length=200, blank=True)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("排队号事件")

@@ -61,7 +61,14 @@ def slots_generate(*, centre_id: int, start: dt.date, days: int) -> int:
     (ON CONFLICT DO NOTHING), so the daily job can rerun freely. Returns how many were created."""
     centre = Centre.objects.get(pk=centre_id)
     policy = queue_policy(centre_id)
-    categories = list(QueueCategory.objects.filter(centre=centre, is_active=True).values_list("id", flat=True))
+    # Only queues that hold a matter offering appointments get slots.
+    categories = list(
+        QueueCategory.objects.filter(
+            centre=centre, is_active=True, matters__appointment=True, matters__status=Matter.Status.PUBLISHED
+        )
+        .distinct()
+        .values_list("id", flat=True)
+    )
     times = _day_slots(centre, policy.slot_minutes)
     rows = [
         AppointmentSlot(

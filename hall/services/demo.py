@@ -1,5 +1,6 @@
 """Load the deterministic demo hall (`manage.py seed_demo`). Later issues extend it with queues,
 cases and ratings. Rows are created through the ORM with history, in one transaction."""
+
 from decimal import Decimal
 
 from django.db import transaction
@@ -8,6 +9,8 @@ from django.utils import timezone
 from hall import demo_data as data
 from hall.api_auth import hash_device_secret
 from hall.models import Centre, Department, Device, Material, Matter, MatterStage, Role, User, Window
+
+from .demo_queue import demo_seed_queue
 
 
 def demo_is_loaded() -> bool:
@@ -43,8 +46,20 @@ def _create_windows(centre: Centre, specs, departments: dict[str, Department]) -
 def _create_matters(centre: Centre, departments: dict[str, Department], codes: list[str] | None = None) -> int:
     now = timezone.now()
     created = 0
-    for (dept, code, name, kind, statutory, promised, fee, fee_basis, online, appointment, mail,
-         materials) in data.MATTERS:
+    for (
+        dept,
+        code,
+        name,
+        kind,
+        statutory,
+        promised,
+        fee,
+        fee_basis,
+        online,
+        appointment,
+        mail,
+        materials,
+    ) in data.MATTERS:
         if codes is not None and code not in codes:
             continue
         if dept not in departments:
@@ -68,11 +83,19 @@ def _create_matters(centre: Centre, departments: dict[str, Department], codes: l
         )
         for position, (m_name, form, copies, required, deficiency, notes) in enumerate(materials, start=1):
             Material.objects.create(
-                matter=matter, position=position, name=m_name, form=form, copies=copies,
-                required=required, deficiency_allowed=deficiency, notes=notes,
+                matter=matter,
+                position=position,
+                name=m_name,
+                form=form,
+                copies=copies,
+                required=required,
+                deficiency_allowed=deficiency,
+                notes=notes,
             )
-        stages = data.INSTANT_STAGES if promised == 0 else (
-            data.LICENCE_STAGES if kind == Matter.Kind.LICENCE else data.SERVICE_STAGES
+        stages = (
+            data.INSTANT_STAGES
+            if promised == 0
+            else (data.LICENCE_STAGES if kind == Matter.Kind.LICENCE else data.SERVICE_STAGES)
         )
         for position, (s_name, share) in enumerate(stages, start=1):
             MatterStage.objects.create(matter=matter, position=position, name=s_name, share_percent=share)
@@ -81,15 +104,26 @@ def _create_matters(centre: Centre, departments: dict[str, Department], codes: l
 
 
 def _create_people(centres: dict[str, Centre], departments: dict[str, dict[str, Department]]) -> None:
-    admin = User(username="admin", real_name="系统管理员", role=Role.MANAGER, centre=centres["city"],
-                 is_staff=True, is_superuser=True)
+    admin = User(
+        username="admin",
+        real_name="系统管理员",
+        role=Role.MANAGER,
+        centre=centres["city"],
+        is_staff=True,
+        is_superuser=True,
+    )
     admin.set_password(data.DEMO_PASSWORD)
     admin.save()
     for username, role, centre_code, dept_code, real_name, staff_number, head, is_staff in data.STAFF:
         user = User(
-            username=username, role=role, centre=centres[centre_code],
+            username=username,
+            role=role,
+            centre=centres[centre_code],
             department=departments[centre_code].get(dept_code) if dept_code else None,
-            real_name=real_name, staff_number=staff_number, is_department_head=head, is_staff=is_staff,
+            real_name=real_name,
+            staff_number=staff_number,
+            is_department_head=head,
+            is_staff=is_staff,
         )
         user.set_password(data.DEMO_PASSWORD)
         user.save()
@@ -105,13 +139,17 @@ def _create_devices(centre: Centre, windows: dict[str, Window]) -> None:
     for kind, name, window_number, key in data.DEVICES:
         prefix, _sep, secret = key.partition(".")
         Device.objects.create(
-            centre=centre, kind=kind, name=name, window=windows.get(window_number) if window_number else None,
-            key_prefix=prefix, key_hash=hash_device_secret(secret),
+            centre=centre,
+            kind=kind,
+            name=name,
+            window=windows.get(window_number) if window_number else None,
+            key_prefix=prefix,
+            key_hash=hash_device_secret(secret),
         )
 
 
 @transaction.atomic
-def demo_seed() -> dict[str, int]:
+def demo_seed(*, history_days: int = 30) -> dict[str, int]:
     """Create the demo hall. Refuses to run twice (the city centre's code is unique)."""
     city = _create_centre(data.CITY)
     branch = _create_centre(data.BRANCH, parent=city)
@@ -122,11 +160,13 @@ def demo_seed() -> dict[str, int]:
     matters += _create_matters(branch, departments["haimen"], data.BRANCH_MATTER_CODES)
     _create_people({"city": city, "haimen": branch}, departments)
     _create_devices(city, city_windows)
+    queue = demo_seed_queue(history_days=history_days)
     return {
         "centres": Centre.objects.count(),
         "departments": Department.objects.count(),
         "windows": Window.objects.count(),
         "matters": matters,
+        **queue,
     }
 
 

@@ -19,17 +19,22 @@ from ..models import Device, QueueCategory, QueuePolicy, Ticket, TicketEvent, Wi
 from .windows import ensure_on_duty
 
 MAX_REASON_LENGTH = 200
-# How many heads of each (category, priority class) queue call-next looks at before locking; more
-# than the number of windows that can hold a lock at once, so SKIP LOCKED always finds a free one.
-CANDIDATES_PER_QUEUE = 32
+# Call-next looks at the heads of each (category, priority class) queue, read from the statement's
+# snapshot; windows calling at the same moment lock or take some of them before this statement locks
+# its pick, so each queue contributes 2 × (open windows serving it) + 16 heads — and if all of them
+# are gone, the statement is rerun over the whole queue.
+CANDIDATES_PER_QUEUE = 0
 
 # Best waiting ticket for a window: categories whose "serve first after N minutes" rule has fired,
 # then priority class (a normal ticket gains one class per `ageing` minutes of wait, so a stream of
 # priority tickets cannot starve it), then the window's category order, then queue time.
 CALL_NEXT_SQL = """
 WITH links AS (
-    SELECT category_id, position, serve_first_after_minutes
-    FROM hall_windowcategory WHERE window_id = %(window_id)s
+    SELECT wc.category_id, wc.position, wc.serve_first_after_minutes,
+           -- candidates per queue: more than the open windows serving it can take during this statement
+           (SELECT 2 * count(*) + 16 FROM hall_windowcategory o JOIN hall_window ow ON ow.id = o.window_id
+            WHERE o.category_id = wc.category_id AND ow.status = 'open') AS margin
+    FROM hall_windowcategory wc WHERE wc.window_id = %(window_id)s
 ),
 boosted AS (
     SELECT l.category_id FROM links l
@@ -40,25 +45,24 @@ boosted AS (
     )
 ),
 candidates AS (
-    SELECT c.id FROM links l
-    CROSS JOIN (VALUES ('appointment'), ('priority_group'), ('normal')) AS pc(cls)
+    SELECT c.id, c.queued_at, l.position,
+           l.category_id IN (SELECT category_id FROM boosted) AS boosted,
+           GREATEST(0, pc.rank - CASE WHEN pc.cls = 'normal'
+               THEN floor(extract(epoch FROM (%(now)s - c.queued_at)) / 60.0 / %(ageing)s)::int ELSE 0 END) AS rank
+    FROM links l
+    CROSS JOIN (VALUES ('appointment', 0), ('priority_group', 1), ('normal', 2)) AS pc(cls, rank)
     CROSS JOIN LATERAL (
-        SELECT w.id FROM hall_ticket w
+        SELECT w.id, w.queued_at FROM hall_ticket w
         WHERE w.category_id = l.category_id AND w.service_date = %(today)s AND w.status = 'waiting'
           AND w.priority_class = pc.cls
         ORDER BY w.queued_at, w.id
-        LIMIT %(per_queue)s
+        LIMIT GREATEST(l.margin, %(per_queue)s)
     ) c
 )
-SELECT t.id FROM hall_ticket t
-JOIN links l ON l.category_id = t.category_id
-WHERE t.id IN (SELECT id FROM candidates) AND t.status = 'waiting'
-ORDER BY
-    (t.category_id IN (SELECT category_id FROM boosted)) DESC,
-    GREATEST(0, CASE t.priority_class WHEN 'appointment' THEN 0 WHEN 'priority_group' THEN 1 ELSE 2 END
-        - CASE WHEN t.priority_class = 'normal'
-        THEN floor(extract(epoch FROM (%(now)s - t.queued_at)) / 60.0 / %(ageing)s)::int ELSE 0 END),
-    l.position, t.queued_at, t.id
+SELECT t.id
+FROM (SELECT * FROM candidates ORDER BY boosted DESC, rank, position, queued_at, id) c
+CROSS JOIN LATERAL (SELECT x.id FROM hall_ticket x WHERE x.id = c.id AND x.status = 'waiting') t
+ORDER BY c.boosted DESC, c.rank, c.position, c.queued_at, c.id
 LIMIT 1
 FOR UPDATE OF t SKIP LOCKED
 """

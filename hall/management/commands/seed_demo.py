@@ -9,6 +9,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when the demo data is already there.")
         parser.add_argument("--print-accounts", action="store_true", help="Only print the demo accounts.")
+        parser.add_argument(
+            "--history-days", type=int, default=30, help="Days of past tickets to generate (default 30)."
+        )
 
     def handle(self, *args, **options):
         if options["print_accounts"]:
@@ -19,5 +22,7 @@ class Command(BaseCommand):
                 self.stderr.write("Demo data already loaded.")
                 return
             raise CommandError("Demo data is already loaded (use a fresh database, or --if-empty).")
-        counts = demo_seed()
+        if not 0 <= options["history_days"] <= 366:
+            raise CommandError("--history-days must be between 0 and 366.")
+        counts = demo_seed(history_days=options["history_days"])
         self.stderr.write("Demo data loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
