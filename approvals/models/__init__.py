@@ -1,0 +1,15 @@
+"""Approvals models, split by concept: applications and their clock, materials and notices."""
+from .applications import Application, ApplicationEvent, ClockStop, DishonestyEntry, ExtensionRequest
+from .materials import CorrectionItem, CorrectionNotice, DeficiencyCommitment, MaterialFile
+
+__all__ = [
+    "Application",
+    "ApplicationEvent",
+    "ClockStop",
+    "CorrectionItem",
+    "CorrectionNotice",
+    "DeficiencyCommitment",
+    "DishonestyEntry",
+    "ExtensionRequest",
+    "MaterialFile",
+]

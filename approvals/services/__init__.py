@@ -1,0 +1,1 @@
+"""Approvals services: the only code that writes approvals models."""
