@@ -1,10 +1,17 @@
 """Approvals models, split by concept: applications and their clock, materials and notices."""
 from .applications import Application, ApplicationEvent, ClockStop, DishonestyEntry, ExtensionRequest
+from .chains import CaseWarning, Chain, ChainFinding, ChainStep, ChainTemplate, ChainTemplateStep
 from .materials import CorrectionItem, CorrectionNotice, DeficiencyCommitment, MaterialFile
 
 __all__ = [
     "Application",
     "ApplicationEvent",
+    "CaseWarning",
+    "Chain",
+    "ChainFinding",
+    "ChainStep",
+    "ChainTemplate",
+    "ChainTemplateStep",
     "ClockStop",
     "CorrectionItem",
     "CorrectionNotice",

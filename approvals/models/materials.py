@@ -38,7 +38,13 @@ class MaterialFile(models.Model):
 class CorrectionNotice(models.Model):
     """One notice listing everything missing or wrong; the resubmission is checked against it."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="correction_notices")
+    application = models.ForeignKey(
+        Application, null=True, blank=True, on_delete=models.CASCADE, related_name="correction_notices"
+    )
+    # A chain's notice merges every department's findings and is issued once by the lead window.
+    chain = models.ForeignKey(
+        "approvals.Chain", null=True, blank=True, on_delete=models.CASCADE, related_name="correction_notices"
+    )
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     issued_at = models.DateTimeField(auto_now_add=True)
     note = models.TextField(_("说明"), blank=True)
@@ -49,6 +55,13 @@ class CorrectionNotice(models.Model):
         verbose_name = _("一次性告知书")
         verbose_name_plural = _("一次性告知书")
         ordering = ["-issued_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(application__isnull=False, chain__isnull=True)
+                | models.Q(application__isnull=True, chain__isnull=False),
+                name="correction_notice_for_a_case_or_a_chain",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.application_id} {self.issued_at:%Y-%m-%d}"
@@ -56,6 +69,9 @@ class CorrectionNotice(models.Model):
 
 class CorrectionItem(models.Model):
     notice = models.ForeignKey(CorrectionNotice, on_delete=models.CASCADE, related_name="items")
+    department = models.ForeignKey(
+        "hall.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     material = models.ForeignKey("hall.Material", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     problem = models.CharField(_("问题"), max_length=300)
     resolved = models.BooleanField(_("已补正"), default=False)

@@ -238,7 +238,9 @@ def test_one_extension_with_the_department_heads_approval(accepted, approver_a, 
     head = StaffFactory(centre=centre_1, role="approver", department=department_a, is_department_head=True)
     with pytest.raises(ValidationFailed):
         transitions.application_request_extension(application_id=accepted.pk, actor=approver_a, days=7, reason="x")
-    transitions.application_request_extension(application_id=accepted.pk, actor=approver_a, days=10, reason="需专家论证")
+    transitions.application_request_extension(
+        application_id=accepted.pk, actor=approver_a, days=10, reason="需专家论证"
+    )
     with pytest.raises(InvalidTransition, match="一次"):
         transitions.application_request_extension(application_id=accepted.pk, actor=approver_a, days=10, reason="再延")
     with pytest.raises(PermissionDeniedError, match="部门负责人"):
@@ -322,7 +324,9 @@ def test_correction_notice_then_resubmission_checked_against_it_then_acceptance(
 
     with pytest.raises(ValidationFailed, match="场所证明"):
         intake.application_resubmit(application_id=online.pk, actor=citizen)
-    intake.application_attach_file(application_id=online.pk, actor=citizen, material_id=lease.pk, uploaded_file=upload())
+    intake.application_attach_file(
+        application_id=online.pk, actor=citizen, material_id=lease.pk, uploaded_file=upload()
+    )
     resubmitted = intake.application_resubmit(application_id=online.pk, actor=citizen)
     accepted = intake.application_accept_online(application_id=online.pk, actor=clerk)
 
@@ -333,7 +337,9 @@ def test_correction_notice_then_resubmission_checked_against_it_then_acceptance(
 
 def test_an_online_submission_answered_late_counts_as_accepted_from_its_arrival(online, clerk, lease, citizen, clock):
     Application.objects.filter(pk=online.pk).update(status="draft")
-    intake.application_attach_file(application_id=online.pk, actor=citizen, material_id=lease.pk, uploaded_file=upload())
+    intake.application_attach_file(
+        application_id=online.pk, actor=citizen, material_id=lease.pk, uploaded_file=upload()
+    )
     transitions.application_submit(application_id=online.pk, actor=citizen)
     clock.move_to(dt.datetime(2026, 11, 12, 10, 0, tzinfo=TZ))
 
