@@ -1,5 +1,6 @@
 """One DRF exception handler: domain errors become 400/403/404/409 with a Chinese `detail`."""
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import status
@@ -19,6 +20,9 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         messages = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(messages, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig):
+        # Raised while DRF reads a body over DATA_UPLOAD_MAX_MEMORY_SIZE; Django's own answer is an English page.
+        return Response({"detail": _("请求内容过大。")}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, ParseError):
         # DRF's parser message is English and quotes the parser's internals.
         return Response({"detail": _("请求内容格式不正确，无法解析。")}, status=status.HTTP_400_BAD_REQUEST)

@@ -4,7 +4,8 @@ display screen's state, the live hall figures. Set-based: one query per figure, 
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, F, Min, Q
+from django.db.models import Avg, Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import QueueCategory, Ticket, TicketEvent, Window, WindowCategory
@@ -110,16 +111,19 @@ def window_served_today(window: Window, *, clerk=None) -> int:
 
 
 def waiting_counts(centre_id: int) -> list[dict]:
-    """Per active category: waiting count and longest wait in minutes, in one query."""
+    """Per active category: waiting count and longest wait in minutes, in one query. The aggregates are
+    correlated subqueries over today's waiting tickets (the partial waiting-queue index), so the cost does
+    not grow with the years of served tickets behind each category."""
     now = timezone.now()
     today = timezone.localdate(now)
+    waiting = Ticket.objects.filter(category=OuterRef("pk"), service_date=today, status=Ticket.Status.WAITING)
     rows = (
         QueueCategory.objects.filter(centre_id=centre_id, is_active=True)
         .annotate(
-            waiting=Count("tickets", filter=Q(tickets__status=Ticket.Status.WAITING, tickets__service_date=today)),
-            oldest=Min(
-                "tickets__queued_at", filter=Q(tickets__status=Ticket.Status.WAITING, tickets__service_date=today)
+            waiting=Coalesce(
+                Subquery(waiting.order_by().values("category").annotate(n=Count("id")).values("n")[:1]), 0
             ),
+            oldest=Subquery(waiting.order_by("queued_at").values("queued_at")[:1]),
         )
         .order_by("position", "prefix")
         .values("id", "prefix", "name", "waiting", "oldest")

@@ -1,3 +1,10 @@
-from . import accounts, calendar, catalogue
+from . import accounts, calendar, catalogue, citizen_queue, devices, workstation
 
-urlpatterns = [*catalogue.urlpatterns, *accounts.urlpatterns, *calendar.urlpatterns]
+urlpatterns = [
+    *catalogue.urlpatterns,
+    *accounts.urlpatterns,
+    *calendar.urlpatterns,
+    *citizen_queue.urlpatterns,
+    *devices.urlpatterns,
+    *workstation.urlpatterns,
+]

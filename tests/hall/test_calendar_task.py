@@ -81,6 +81,7 @@ def test_the_daily_task_warns_managers_through_a_real_worker_and_broker(recipien
     from config.celery import app
     from hall.tasks import calendar_check_next_year
 
+    app.control.purge()  # tasks other tests left on the real broker would run first
     with (
         time_machine.travel(datetime.datetime(2026, 12, 1, 7, 30, tzinfo=SHANGHAI)),
         start_worker(app, perform_ping_check=False, pool="solo", concurrency=1),

@@ -7,6 +7,8 @@ from django.urls import reverse
 from hall import selectors
 from hall.api_auth import DeviceUser
 from hall.models import (
+    Appointment,
+    AppointmentSlot,
     CalendarDay,
     CalendarYear,
     Centre,
@@ -16,12 +18,19 @@ from hall.models import (
     Matter,
     MatterStage,
     Notice,
+    QueueCategory,
+    QueuePolicy,
     Role,
+    Ticket,
+    TicketEvent,
     User,
     Window,
+    WindowEvent,
 )
+from hall.services.windows import window_open
 
 from .factories import (
+    CitizenFactory,
     DepartmentFactory,
     DeviceFactory,
     MaterialFactory,
@@ -31,6 +40,7 @@ from .factories import (
     StaffFactory,
     WindowFactory,
 )
+from .queue_factories import QueueCategoryFactory, issue
 
 SELECTORS = {
     "centre": selectors.centres_for_actor,
@@ -46,6 +56,8 @@ SELECTORS = {
 MODEL_KEYS = {
     Centre: "centre", Department: "department", Window: "window", Matter: "matter", Material: "material",
     MatterStage: "stage", User: "staff", Device: "device", Notice: "notice",
+    QueueCategory: "queue_category", QueuePolicy: "queue_policy", Ticket: "ticket", TicketEvent: "ticket_event",
+    WindowEvent: "window_event", Appointment: "appointment",
 }
 UNSCOPED_MODELS = {CalendarYear, CalendarDay}  # the national working-day calendar belongs to no centre
 PEOPLE = ("staff", "device", "notice")
@@ -59,16 +71,30 @@ def world(centre_1, centre_2):
         department = DepartmentFactory(centre=centre, name=f"第{n}中心部门")
         matter = MatterFactory(centre=centre, department=department)
         staff = StaffFactory(centre=centre, role=Role.CLERK, department=department)
+        window = WindowFactory(centre=centre, department=department)
+        category = QueueCategoryFactory(centre=centre)
+        ticket = issue(category)
+        slot = AppointmentSlot.objects.create(centre=centre, category=category, date=ticket.service_date,
+                                              starts_at="16:00", ends_at="16:30", capacity=5)
         rows[n] = {
             "centre": centre,
             "department": department,
-            "window": WindowFactory(centre=centre, department=department),
+            "window": window,
             "matter": matter,
             "material": MaterialFactory(matter=matter),
             "stage": MatterStageFactory(matter=matter),
             "staff": staff,
             "device": DeviceFactory(centre=centre),
             "notice": NoticeFactory(recipient=staff),
+            "queue_category": category,
+            "queue_policy": QueuePolicy.objects.create(centre=centre),
+            "ticket": ticket,
+            "ticket_event": ticket.events.get(),
+            "window_event": window_open(window_id=window.pk, actor=staff).events.get(),
+            "appointment": Appointment.objects.create(
+                centre=centre, slot=slot, citizen=CitizenFactory(), matter=matter, code=f"YY{n:06d}",
+                phone="13800000000",
+            ),
         }
     return rows
 
