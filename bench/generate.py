@@ -2,6 +2,7 @@
 
     python bench/generate.py catalogue --centres 12 --departments 40 --windows 170 --matters 1500
     python bench/generate.py queue --categories 8 --tickets-per-year 1000000   (after catalogue)
+    python bench/generate.py cases --cases 1000000                              (after catalogue)
 
 Creates centres `bench-1 … bench-N`, each with departments, windows of every kind and matters with materials
 and stages (about half of them instant matters); `queue` gives centre bench-1 queue categories, each of its
@@ -149,6 +150,60 @@ QUEUE_SQL = [
 ]
 
 
+CASES_SQL = [
+    (
+        "open cases",
+        """
+        INSERT INTO approvals_application (
+            created_at, updated_at, applicant_kind, applicant_name, id_number, credit_code, contact_phone, source,
+            status, tracking_code, stage_position, submitted_at, accepted_on, deemed_accepted, promised_due,
+            statutory_due, stopped_days, extension_days, suspended_from, not_accepted_reason, outcome,
+            delivery_method, mail_tracking_number, centre_id, department_id, matter_id)
+        SELECT now(), now(), 'person', '压测申请人' || g, lpad((110105194900000000 + g)::text, 18, '0'), '',
+               '139' || lpad((g %% 100000000)::text, 8, '0'), CASE WHEN g %% 3 = 0 THEN 'online' ELSE 'window' END,
+               (ARRAY['accepted','review','approval','review','suspended'])[1 + g %% 5],
+               upper(substr(md5('case-' || g), 1, 16)), 1 + g %% 3, now() - (g %% 60) * interval '1 day',
+               current_date - (g %% 60), false,
+               current_date - (g %% 60) + ((ma.promised_days + 1) * 7 / 5),
+               current_date - (g %% 60) + ((ma.statutory_days + 1) * 7 / 5),
+               0, 0, CASE WHEN g %% 5 = 4 THEN 'review' ELSE '' END, '', '', '', '',
+               ma.centre_id, ma.department_id, ma.id
+        FROM generate_series(1, %(cases)s) AS g
+        CROSS JOIN (
+            SELECT array_agg(m.id ORDER BY m.id) AS ids FROM hall_matter m
+            WHERE m.centre_id = (SELECT id FROM hall_centre WHERE code = 'bench-1') AND m.promised_days > 0
+        ) pool
+        JOIN hall_matter ma ON ma.id = pool.ids[1 + g %% array_length(pool.ids, 1)]
+        ON CONFLICT (tracking_code) DO NOTHING
+        """,
+    ),
+    (
+        "case events",
+        """
+        INSERT INTO approvals_applicationevent (application_id, kind, from_status, to_status, stage_position,
+                                                department_id, comment, public_note, created_at)
+        SELECT a.id, 'accepted', 'submitted', 'accepted', 1, a.department_id, '', '已受理', a.submitted_at
+        FROM approvals_application a
+        WHERE a.applicant_name LIKE '压测申请人%%'
+          AND NOT EXISTS (SELECT 1 FROM approvals_applicationevent e WHERE e.application_id = a.id)
+        """,
+    ),
+]
+
+
+def generate_cases(*, cases: int) -> None:
+    started_all = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        for label, sql in CASES_SQL:
+            started = time.perf_counter()
+            cursor.execute(sql, {"cases": cases})
+            print(f"{label:<12} {cursor.rowcount:>9} rows  {time.perf_counter() - started:7.2f} s")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE approvals_application")
+        cursor.execute("VACUUM ANALYZE approvals_applicationevent")
+    print(f"{'total':<12} {'':>9}       {time.perf_counter() - started_all:7.2f} s")
+
+
 def generate_queue(*, categories: int, tickets_per_year: int) -> None:
     working_days = 250
     per_day = max(1, tickets_per_year // working_days // categories)
@@ -188,6 +243,8 @@ def main() -> None:
     queue = sub.add_parser("queue", help="queue categories, window calling profiles, a year of served tickets")
     queue.add_argument("--categories", type=int, default=8)
     queue.add_argument("--tickets-per-year", type=int, default=1_000_000)
+    cases = sub.add_parser("cases", help="open approval cases (after catalogue), one event each")
+    cases.add_argument("--cases", type=int, default=1_000_000)
     args = parser.parse_args()
     if args.what == "catalogue":
         generate_catalogue(
@@ -195,6 +252,8 @@ def main() -> None:
         )
 
 
+    if args.what == "cases":
+        generate_cases(cases=args.cases)
     if args.what == "queue":
         generate_queue(categories=args.categories, tickets_per_year=args.tickets_per_year)
 

@@ -221,6 +221,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "slots-generate": {"task": "hall.tasks.slots_generate", "schedule": crontab(minute=10)},
     "tickets-cancel-stale": {"task": "hall.tasks.tickets_cancel_stale", "schedule": crontab(hour=0, minute=5)},
+    "cases-raise-warnings": {
+        "task": "approvals.tasks.cases_raise_warnings",
+        "schedule": crontab(minute=5, hour="8-18"),
+    },
 }
 
 # Pluggable SMS sender: a dotted path to a class with send(phone, text).

@@ -13,10 +13,15 @@ DEFAULT_PASSWORD = "Hall-pass-2026"
 @pytest.fixture(autouse=True)
 def _clean_outbox_and_cache():
     from django.core.cache import cache
+    from django.utils import translation
 
     OutboxSender.outbox.clear()
     cache.clear()
+    # A request in English (language switch, Accept-Language) leaves English active in this thread; every
+    # test starts in the default language, Chinese, as the hall does.
+    translation.activate("zh-hans")
     yield
+    translation.deactivate()
     OutboxSender.outbox.clear()
 
 

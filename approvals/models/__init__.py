@@ -2,6 +2,7 @@
 from .applications import Application, ApplicationEvent, ClockStop, DishonestyEntry, ExtensionRequest
 from .chains import CaseWarning, Chain, ChainFinding, ChainStep, ChainTemplate, ChainTemplateStep
 from .materials import CorrectionItem, CorrectionNotice, DeficiencyCommitment, MaterialFile
+from .policy import WarningPolicy
 
 __all__ = [
     "Application",
@@ -19,4 +20,5 @@ __all__ = [
     "DishonestyEntry",
     "ExtensionRequest",
     "MaterialFile",
+    "WarningPolicy",
 ]

@@ -126,6 +126,12 @@ class Application(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["department", "status", "promised_due"], name="application_inbox_idx"),
+            # The department inbox: open cases by due date.
+            models.Index(
+                fields=["department", "promised_due", "id"],
+                condition=Q(status__in=["accepted", "review", "approval", "suspended"]),
+                name="application_open_inbox_idx",
+            ),
             models.Index(fields=["applicant", "-created_at"], name="application_applicant_idx"),
             models.Index(fields=["centre", "status"], name="application_centre_status_idx"),
         ]

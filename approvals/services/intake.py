@@ -26,7 +26,7 @@ from ..models import (
     DishonestyEntry,
     MaterialFile,
 )
-from .transitions import _clean_comment, _move, accept, ensure_applicant, ensure_centre_clerk
+from .transitions import _clean_comment, _move, accept, ensure_applicant, ensure_centre_clerk, refuse_chain_step
 
 Status = Application.Status
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -308,6 +308,7 @@ def application_request_correction(
     """一次性告知: one notice listing everything missing or wrong; the clock stops until resubmission."""
     application = application_lock(application_id)
     ensure_centre_clerk(actor, application)
+    refuse_chain_step(application)
     if application.status != Status.SUBMITTED:
         raise InvalidTransition(_("只有待预审的申请可以出具一次性告知。"))
     if not items:

@@ -14,7 +14,7 @@ from hall.models import Role
 
 from .. import deadlines
 from ..locks import application_lock
-from ..models import Application, ApplicationEvent, ClockStop, ExtensionRequest
+from ..models import Application, ApplicationEvent, ChainStep, ClockStop, ExtensionRequest
 
 Status = Application.Status
 MAX_COMMENT = 1000
@@ -57,6 +57,12 @@ def ensure_department_head(actor, application: Application) -> None:
     ensure_department_member(actor, application)
     if not getattr(actor, "is_department_head", False) and not getattr(actor, "is_superuser", False):
         raise PermissionDeniedError(_("延长办理期限须经部门负责人批准。"))
+
+
+def refuse_chain_step(application: Application) -> None:
+    """A step of a parallel chain moves with its chain (one notice, one clock, successors), never alone."""
+    if ChainStep.objects.filter(application_id=application.pk).exists():
+        raise InvalidTransition(_("该办件是并联审批的一个环节，请在并联审批件中办理。"))
 
 
 def ensure_applicant(actor, application: Application) -> None:
@@ -121,7 +127,13 @@ def _notify_applicant(application_id: int, event_id: int) -> None:
 
 
 def _recompute_due_dates(application: Application, *, today: dt.date) -> None:
-    stops = [deadlines.ClockStop(s.started_on, s.ended_on) for s in application.clock_stops.all()]
+    # Only time after acceptance extends the limit: a correction before acceptance stopped no clock.
+    accepted_on = application.accepted_on
+    stops = [
+        deadlines.ClockStop(max(s.started_on, accepted_on), s.ended_on)
+        for s in application.clock_stops.all()
+        if s.ended_on is None or s.ended_on > accepted_on
+    ]
     application.stopped_days = deadlines.stopped_working_days(stops, today=today)
     matter = application.matter
     common = {"stopped_days": application.stopped_days, "extension_days": application.extension_days}
@@ -212,6 +224,7 @@ def application_reject_acceptance(*, application_id: int, actor, reason: str) ->
     reason = _clean_comment(reason, required=True, field="reason")
     application = application_lock(application_id)
     ensure_centre_clerk(actor, application)
+    refuse_chain_step(application)
     _refuse_unless_can_move(application, Status.NOT_ACCEPTED)
     application.not_accepted_reason = reason
     _move(
@@ -288,13 +301,19 @@ def application_return(*, application_id: int, actor, reason: str) -> Applicatio
 
 
 @transaction.atomic
-def application_decide(*, application_id: int, actor, outcome: str, comment: str = "") -> Application:
-    """办结: granted or refused, from approval (or straight from acceptance for a one-stage matter)."""
+def application_decide(
+    *, application_id: int, actor, outcome: str, comment: str = "", within_chain: bool = False
+) -> Application:
+    """办结: granted or refused, from approval (or straight from acceptance for a one-stage matter).
+    A chain step is decided through `chains.chain_step_decide`, which locks the chain first and starts the
+    successors; it passes `within_chain=True`."""
     if outcome not in Application.Outcome.values:
         raise ValidationFailed(_("请选择办理结果。"), field="outcome")
     comment = _clean_comment(comment, required=outcome == Application.Outcome.REFUSED)
     application = application_lock(application_id)
     ensure_department_member(actor, application)
+    if not within_chain:
+        refuse_chain_step(application)
     if application.status not in (Status.APPROVAL, Status.ACCEPTED) or (
         application.status == Status.ACCEPTED and application.matter.stages.count() > 1
     ):
@@ -413,6 +432,7 @@ def application_withdraw(*, application_id: int, actor, reason: str = "") -> App
     """The applicant withdraws at any point before completion."""
     application = application_lock(application_id)
     ensure_applicant(actor, application)
+    refuse_chain_step(application)
     _refuse_unless_can_move(application, Status.WITHDRAWN)
     application.clock_stops.filter(ended_on__isnull=True).update(ended_on=timezone.localdate())
     _move(
