@@ -22,6 +22,7 @@ from _django import setup
 setup()
 
 from django.db import connection, transaction  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -72,6 +73,9 @@ def floor_select(codes: list[str]) -> list[float]:
 def main() -> None:
     cases = Application.objects.filter(status__in=Application.OPEN_STATUSES).count()
     print(f"PostgreSQL {connection.cursor().connection.server_version}; {cases} open cases")
+    import logging
+
+    logging.getLogger("django.request").setLevel(logging.ERROR)
 
     print("warning job")
     scans = [seq_count() for _ in range(3)]
@@ -95,7 +99,12 @@ def main() -> None:
     line("GET /track/<code>/", page)
 
     print("department inbox (first page of 50)")
-    department = Department.objects.filter(centre__code="bench-1").order_by("id").first()
+    department = (
+        Department.objects.filter(centre__code="bench-1")
+        .annotate(open_cases=Count("applications", filter=Q(applications__status__in=Application.OPEN_STATUSES)))
+        .order_by("-open_cases")
+        .first()
+    )
     approver, _created = User.objects.get_or_create(
         username="bench-approver",
         defaults={"role": Role.APPROVER, "centre_id": department.centre_id, "department": department},

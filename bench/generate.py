@@ -162,7 +162,7 @@ CASES_SQL = [
         SELECT now(), now(), 'person', '压测申请人' || g, lpad((110105194900000000 + g)::text, 18, '0'), '',
                '139' || lpad((g %% 100000000)::text, 8, '0'), CASE WHEN g %% 3 = 0 THEN 'online' ELSE 'window' END,
                (ARRAY['accepted','review','approval','review','suspended'])[1 + g %% 5],
-               upper(substr(md5('case-' || g), 1, 16)), 1 + g %% 3, now() - (g %% 60) * interval '1 day',
+               translate(upper(substr(md5('case-' || g), 1, 16)), '01', 'GH'), 1 + g %% 3, now() - (g %% 60) * interval '1 day',
                current_date - (g %% 60), false,
                current_date - (g %% 60) + ((ma.promised_days + 1) * 7 / 5),
                current_date - (g %% 60) + ((ma.statutory_days + 1) * 7 / 5),

@@ -21,7 +21,8 @@ from .windows import ensure_on_duty
 MAX_REASON_LENGTH = 200
 # Call-next looks at the heads of each (category, priority class) queue, read from the statement's
 # snapshot; windows calling at the same moment lock or take some of them before this statement locks
-# its pick, so each queue contributes 2 × (open windows serving it) + 16 heads — and if all of them
+# its pick, so each queue contributes (open windows serving it) + 16 heads — each window takes at most one
+# ticket per call — and if all of them
 # are gone, the statement is rerun over the whole queue.
 CANDIDATES_PER_QUEUE = 0
 
@@ -32,7 +33,7 @@ CALL_NEXT_SQL = """
 WITH links AS (
     SELECT wc.category_id, wc.position, wc.serve_first_after_minutes,
            -- candidates per queue: more than the open windows serving it can take during this statement
-           (SELECT 2 * count(*) + 16 FROM hall_windowcategory o JOIN hall_window ow ON ow.id = o.window_id
+           (SELECT count(*) + 16 FROM hall_windowcategory o JOIN hall_window ow ON ow.id = o.window_id
             WHERE o.category_id = wc.category_id AND ow.status = 'open') AS margin
     FROM hall_windowcategory wc WHERE wc.window_id = %(window_id)s
 ),
