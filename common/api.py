@@ -8,7 +8,7 @@ from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .errors import DomainError
+from .errors import DomainError, ValidationFailed
 
 
 def exception_handler(exc, context):
@@ -29,3 +29,27 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoPermissionDenied):
         return Response({"detail": _("您没有权限执行此操作。")}, status=status.HTTP_403_FORBIDDEN)
     return drf_exception_handler(exc, context)
+
+
+def first_error_message(errors) -> tuple[str | None, str]:
+    """The first message of a DRF error structure (dicts of lists; lists of dicts for nested rows, where rows
+    without a problem are empty) and the top-level field it belongs to."""
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            if value:
+                _field, message = first_error_message(value)
+                return (None if key == "non_field_errors" or str(key).isdigit() else str(key)), message
+    if isinstance(errors, list):
+        for value in errors:
+            if value:
+                return first_error_message(value)
+    return None, str(errors) if errors else _("输入不正确。")
+
+
+def validated_input(serializer_class, data) -> dict:
+    """Validate API input; the first problem becomes a Chinese `detail` (and `field`), like a service refusal."""
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        field, message = first_error_message(serializer.errors)
+        raise ValidationFailed(message, field=field)
+    return serializer.validated_data

@@ -6,7 +6,7 @@ rule as approvals/api/case_inputs.py)."""
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from common.errors import ValidationFailed
+from common.api import validated_input
 
 from ..forms import with_own_null_check
 from ..models import Application, Chain
@@ -18,26 +18,7 @@ MAX_ID = 2**31 - 1
 MAX_MATERIALS = 200
 
 
-def _first_message(errors) -> tuple[str | None, str]:
-    """The first message of a DRF error structure and the top-level field it belongs to."""
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            if value:
-                _field, message = _first_message(value)
-                return (None if key == "non_field_errors" or str(key).isdigit() else str(key)), message
-    if isinstance(errors, list):
-        for value in errors:
-            if value:
-                return _first_message(value)
-    return None, str(errors) if errors else str(gettext_lazy("输入不正确。"))
-
-
-def validated(serializer_class, data) -> dict:
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        field, message = _first_message(serializer.errors)
-        raise ValidationFailed(message, field=field)
-    return serializer.validated_data
+validated = validated_input
 
 
 def _messages(message, *names) -> dict:

@@ -131,7 +131,7 @@ def test_citizen_applies_online_uploads_and_submits(page, shot, hall, tmp_path):
     shot("case-page-elderly-mode")
 
 
-def test_clerk_issues_a_one_time_notice_that_the_citizen_prints(page, shot, hall, tmp_path):
+def test_online_application_correction_resubmission_acceptance_and_tracking(page, shot, hall, tmp_path):
     citizen, matter = hall["citizen"], hall["matter"]
     draft = intake.application_create_draft(
         actor=citizen, matter_id=matter.pk, applicant_kind="person", applicant_name="王芳",
@@ -189,6 +189,26 @@ def test_clerk_issues_a_one_time_notice_that_the_citizen_prints(page, shot, hall
     expect(page.get_by_role("status")).to_contain_text("补正材料已重新提交")
     expect(page.get_by_test_id("status")).to_have_text("待预审")
     shot("citizen-resubmitted")
+
+    # The clerk accepts the resubmission; the public tracking page then shows every stage, no personal data.
+    page.context.clear_cookies()
+    log_in(page, "clerk1", f"/cases/{draft.pk}/")
+    page.get_by_test_id("do-accept-online").click()
+    expect(page.get_by_test_id("status")).to_have_text("已受理")
+    shot("clerk-accepted")
+    page.context.clear_cookies()
+    draft.refresh_from_db()
+    page.goto("/track/")
+    page.get_by_test_id("tracking-form").locator("input").first.fill(draft.tracking_code)
+    page.get_by_test_id("tracking-form").locator("button").click()
+    events = page.get_by_test_id("events")
+    for note in ("已提交，等待预审", "请按一次性告知书补正材料", "已补正，等待预审", "已受理"):
+        expect(events).to_contain_text(note)
+    expect(page.get_by_test_id("applicant")).to_have_text("王*")
+    expect(page.get_by_test_id("due-date")).to_be_visible()
+    content = page.content()
+    assert "11010519491231002X" not in content and "13812345678" not in content and "营业执照复印件" not in content
+    shot("tracking-page")
 
 
 def test_approver_works_the_staff_case_page(page, shot, hall, clock):

@@ -595,3 +595,22 @@ def test_staff_granted_another_centre_can_read_but_not_work_its_window(client, c
     assert "不能操作其他中心的窗口" in " ".join(messages_of(refused))
     foreign_window.refresh_from_db()
     assert foreign_window.status == Window.Status.OPEN
+
+
+def test_the_panel_links_the_called_ticket_to_acceptance_at_the_window(client, db):
+    from hall.services import tickets as ticket_services
+    from tests.hall.factories import CentreFactory, StaffFactory
+    from tests.hall.queue_factories import QueueCategoryFactory, issue, serving_window
+
+    centre = CentreFactory()
+    clerk = StaffFactory(centre=centre, role="clerk")
+    category = QueueCategoryFactory(centre=centre, prefix="A")
+    window = serving_window(centre, clerk, [category])
+    ticket = issue(category)
+    client.force_login(clerk)
+    assert b"accept-for-ticket" not in client.get(f"/workstation/windows/{window.pk}/").content
+
+    ticket_services.ticket_call_next(window_id=window.pk, actor=clerk)
+
+    page = client.get(f"/workstation/windows/{window.pk}/").content.decode()
+    assert f"/cases/accept/?ticket={ticket.pk}" in page
