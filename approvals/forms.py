@@ -329,3 +329,11 @@ class DeliverForm(ServiceForm):
         widget=forms.TextInput(attrs={"maxlength": 40}),
     )
 
+
+
+def first_form_error(form) -> str:
+    """The first message of a bound form, for a page that shows one refusal at a time."""
+    for errors in form.errors.values():
+        if errors:
+            return str(errors[0])
+    return str(_("输入不正确，请检查后重试。"))

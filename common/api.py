@@ -48,6 +48,8 @@ def first_error_message(errors) -> tuple[str | None, str]:
 
 def validated_input(serializer_class, data) -> dict:
     """Validate API input; the first problem becomes a Chinese `detail` (and `field`), like a service refusal."""
+    if not isinstance(data, dict) and not hasattr(data, "getlist"):
+        raise ValidationFailed(_("请求内容应为 JSON 对象。"))
     serializer = serializer_class(data=data)
     if not serializer.is_valid():
         field, message = first_error_message(serializer.errors)

@@ -34,7 +34,7 @@ from ..chain_forms import (
     LeadDecideForm,
     ResubmitForm,
 )
-from ..forms import DecideForm
+from ..forms import DecideForm, first_form_error
 from ..models import Application, Chain, ChainStep
 from ..services import cases, chain_notices, chains
 from .staff import staff_required
@@ -48,13 +48,6 @@ def _int_param(value) -> int | None:
     if value.isdigit() and 0 < len(value) <= 10 and int(value) <= MAX_ID:
         return int(value)
     return None
-
-
-def _first_error(form) -> str:
-    for errors in form.errors.values():
-        if errors:
-            return str(errors[0])
-    return _("输入不正确，请检查后重试。")
 
 
 # --- the list -------------------------------------------------------------------------------------------
@@ -279,7 +272,7 @@ def chain_action(request, chain_id: int, action: str):
     overview = chain_selectors.chain_overview(actor=request.user, chain=chain) if action == "resubmit" else None
     form = build(request.POST, overview)
     if not form.is_valid():
-        return _render_chain(request, chain, failed=action, failed_form=form, error=_first_error(form), status=400)
+        return _render_chain(request, chain, failed=action, failed_form=form, error=first_form_error(form), status=400)
     try:
         text = run(request.user, chain, form.cleaned_data)
     except DomainError as exc:
@@ -345,7 +338,7 @@ def chain_step_action(request, chain_id: int, step_id: int, action: str):
     form = build(request.POST, step)
     if not form.is_valid():
         return _render_chain(request, chain, failed=action, failed_form=form, failed_step=step.pk,
-                             error=_first_error(form), status=400)
+                             error=first_form_error(form), status=400)
     try:
         text = run(request.user, chain, step, form.cleaned_data)
     except DomainError as exc:

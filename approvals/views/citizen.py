@@ -21,7 +21,7 @@ from common.masking import mask_id_number, mask_phone
 
 from .. import case_pages as pages
 from .. import case_selectors as selectors
-from ..forms import ApplicantForm, UploadForm, WithdrawForm, applicant_initial
+from ..forms import ApplicantForm, UploadForm, WithdrawForm, applicant_initial, first_form_error
 from ..models import Application
 from ..services import intake, transitions
 
@@ -116,7 +116,7 @@ def my_application_upload(request, application_id: int):
     application = _own_case(request, application_id)
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _material_prefix(application, form.data.get("material")) + _first_error(form))
+        messages.error(request, _material_prefix(application, form.data.get("material")) + first_form_error(form))
         return HttpResponseRedirect(_case_url(application))
     material_id = form.cleaned_data["material"]
     try:
@@ -135,10 +135,6 @@ def my_application_upload(request, application_id: int):
             }
         )
     return HttpResponseRedirect(_case_url(application))
-
-
-def _first_error(form) -> str:
-    return str(next(iter(form.errors.values()))[0])
 
 
 def _material_prefix(application: Application, material_id) -> str:

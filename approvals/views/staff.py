@@ -36,6 +36,7 @@ from ..forms import (
     ServiceForm,
     SuspendForm,
     WindowAcceptForm,
+    first_form_error,
 )
 from ..models import Application
 from ..services import cases, intake, transitions
@@ -354,7 +355,7 @@ def case_action(request, application_id: int, action: str):
         form.errors.clear()
         return _render_case(request, application, failed=action, failed_form=form)
     if not form.is_valid():
-        return _render_case(request, application, failed=action, failed_form=form, error=_first_error(form),
+        return _render_case(request, application, failed=action, failed_form=form, error=first_form_error(form),
                             status=400)
     try:
         text = spec.run(request.user, application, form.cleaned_data, form)
@@ -365,13 +366,6 @@ def case_action(request, application_id: int, action: str):
                             status=exc.status_code)
     messages.success(request, text)
     return HttpResponseRedirect(reverse("case_detail", args=[application.pk]))
-
-
-def _first_error(form) -> str:
-    for errors in form.errors.values():
-        if errors:
-            return str(errors[0])
-    return _("输入不正确，请检查后重试。")
 
 
 @require_GET

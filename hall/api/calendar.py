@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from common.api import first_error_message
 from common.errors import ValidationFailed
 
 from .. import calendar_selectors, workdays
@@ -72,17 +73,9 @@ class CalendarYearSerializer(serializers.Serializer):
     days = CalendarDaySerializer(many=True, help_text=_("节假日与调休上班日；临时日历为推算的法定节假日"))
 
 
-def _first_error(errors) -> tuple[str, str | None]:
-    """The first message of DRF's error structure, with its field name."""
-    field, messages = next(iter(errors.items()))
-    while isinstance(messages, (list, dict)):
-        messages = next(iter(messages.values())) if isinstance(messages, dict) else messages[0]
-    return str(messages), None if field == "non_field_errors" else field
-
-
 def _raise_invalid(serializer) -> None:
     if not serializer.is_valid():
-        message, field = _first_error(serializer.errors)
+        field, message = first_error_message(serializer.errors)
         raise ValidationFailed(message, field=field)
 
 

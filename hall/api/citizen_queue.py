@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from common.api import validated_input
 from common.errors import NotFound, ValidationFailed
 from common.masking import mask_phone
 
@@ -43,24 +44,6 @@ def _id_field(label, **kwargs):
         },
         **kwargs,
     )
-
-
-def _first_error(errors) -> tuple[str, str | None]:
-    field, messages = next(iter(errors.items()))
-    while isinstance(messages, (list, dict)):
-        messages = next(iter(messages.values())) if isinstance(messages, dict) else messages[0]
-    return str(messages), None if field == "non_field_errors" else field
-
-
-def _validated(serializer_class, data) -> dict:
-    """The validated data, or a 400 whose `detail` is the first problem in Chinese."""
-    if not isinstance(data, dict) and not hasattr(data, "getlist"):
-        raise ValidationFailed(_("请求内容应为 JSON 对象。"))
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        message, field = _first_error(serializer.errors)
-        raise ValidationFailed(message, field=field)
-    return serializer.validated_data
 
 
 class IsCitizen(permissions.BasePermission):
@@ -253,7 +236,7 @@ class RemoteTicketApi(CitizenApi):
         tags=["queue"],
     )
     def post(self, request):
-        data = _validated(self.InputSerializer, request.data)
+        data = validated_input(self.InputSerializer, request.data)
         ticket = remote_ticket_issue(citizen=request.user, category_id=data["category"])
         return Response(
             MyTicketSerializer(selectors.citizen_ticket(request.user, ticket.pk)).data, status=status.HTTP_201_CREATED
@@ -300,7 +283,7 @@ class SlotsApi(PublicApi):
         tags=["appointments"],
     )
     def get(self, request):
-        data = _validated(self.QuerySerializer, request.query_params)
+        data = validated_input(self.QuerySerializer, request.query_params)
         matter = selectors.bookable_matter(data["matter"])
         if matter is None:
             raise NotFound(_("该事项不存在或不提供预约。"))
@@ -341,7 +324,7 @@ class AppointmentBookApi(CitizenApi):
         tags=["appointments"],
     )
     def post(self, request):
-        data = _validated(self.InputSerializer, request.data)
+        data = validated_input(self.InputSerializer, request.data)
         appointment = appointment_book(
             citizen=request.user, slot_id=data["slot"], matter_id=data["matter"], phone=data.get("phone", "")
         )

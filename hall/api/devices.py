@@ -14,7 +14,7 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import ValidationFailed
+from common.api import validated_input
 
 from .. import device_selectors
 from ..api_auth import DeviceKeyAuthentication
@@ -59,22 +59,6 @@ class DeviceApi(APIView):
     @property
     def device(self) -> Device:
         return self.request.user.device
-
-
-def _first_error(errors) -> tuple[str, str | None]:
-    field, messages = next(iter(errors.items()))
-    while isinstance(messages, (list, dict)):
-        messages = next(iter(messages.values())) if isinstance(messages, dict) else messages[0]
-    return str(messages), None if field == "non_field_errors" else field
-
-
-def _validated(serializer_class, data) -> dict:
-    """The input, or one Chinese message and its field (400) — the shape every domain refusal has."""
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        message, field = _first_error(serializer.errors)
-        raise ValidationFailed(message, field=field)
-    return serializer.validated_data
 
 
 # --- output serializers ------------------------------------------------------------------------
@@ -301,7 +285,7 @@ class KioskTicketApi(DeviceApi):
         tags=["devices"],
     )
     def post(self, request):
-        data = _validated(KioskTicketInputSerializer, request.data)
+        data = validated_input(KioskTicketInputSerializer, request.data)
         ticket = ticket_issue(
             category_id=data["category"],
             source=Ticket.Source.KIOSK,
@@ -324,7 +308,7 @@ class KioskCheckInApi(DeviceApi):
         tags=["devices"],
     )
     def post(self, request):
-        data = _validated(KioskCheckInInputSerializer, request.data)
+        data = validated_input(KioskCheckInInputSerializer, request.data)
         ticket = appointment_check_in(
             device=self.device, centre_id=self.device.centre_id, code=data["code"], phone=data["phone"]
         )

@@ -13,7 +13,8 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from common.errors import NotFound, ValidationFailed
+from common.api import validated_input
+from common.errors import NotFound
 
 from .. import workstation_selectors as selectors
 from ..models import Ticket, Window
@@ -48,16 +49,6 @@ def _text_field(label, message, **kwargs):
         help_text=label,
         **kwargs,
     )
-
-
-def _validated(serializer_class, data) -> dict:
-    """Validate input; the first problem becomes a Chinese `detail` (and `field`), like a service refusal."""
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        field, errors = next(iter(serializer.errors.items()))
-        message = errors[0] if isinstance(errors, list) else next(iter(errors.values()))[0]
-        raise ValidationFailed(str(message), field=None if field == "non_field_errors" else field)
-    return serializer.validated_data
 
 
 # --------------------------------------------------------------------------- output
@@ -201,7 +192,7 @@ class _WindowOperationApi(_WindowApi):
 
     def post(self, request, window_id: int):
         window = self.get_window(request, window_id)
-        data = _validated(self.input_serializer, request.data) if self.input_serializer else {}
+        data = validated_input(self.input_serializer, request.data) if self.input_serializer else {}
         self.operate(actor=request.user, window_id=window.pk, data=data)
         return self.state_response(request, window.pk)
 
