@@ -7,96 +7,33 @@ from rest_framework import serializers
 
 from common.api import validated_input
 
-from ..forms import with_own_null_check
 from ..models import Application
 from ..services.intake import MAX_NOTICE_ITEMS
-from ..services.transitions import MAX_COMMENT, SPECIAL_PROCEDURES
+from ..services.transitions import SPECIAL_PROCEDURES
+from .fields import (
+    Input,
+    choice_field,
+    date_field,
+    id_field,
+    ids_field,
+    messages,
+    text_field,
+)
 
-MAX_ID = 2**31 - 1
-MAX_MATERIALS = 200
 Status = Application.Status
-
 
 validated = validated_input
 
 
-def _messages(message, *names) -> dict:
-    return dict.fromkeys(names, message)
-
-
-def _id_field(message, **kwargs):
-    return serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_ID,
-        error_messages=_messages(message, "required", "invalid", "min_value", "max_value", "max_string_length", "null"),
-        **kwargs,
-    )
-
-
-class _Text(serializers.CharField):
-    """A CharField whose refusal of NUL characters reads correctly in Chinese."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.validators = with_own_null_check(self.validators)
-
-
-def _text_field(help_text, *, max_length=MAX_COMMENT, message=None, **kwargs):
-    message = message or gettext_lazy("意见不能超过1000个字。")
-    kwargs.setdefault("default", "")
-    return _Text(
-        allow_blank=True,
-        max_length=max_length,
-        help_text=help_text,
-
-        error_messages={
-            **_messages(message, "max_length"),
-            **_messages(gettext_lazy("请填写文字。"), "invalid", "null", "required"),
-        },
-        **kwargs,
-    )
-
-
-def _ids_field(help_text):
-    message = gettext_lazy("材料编号应为整数列表。")
-    return serializers.ListField(
-        child=_id_field(gettext_lazy("材料编号应为正整数。")),
-        max_length=MAX_MATERIALS,
-        default=list,
-        help_text=help_text,
-        error_messages=_messages(message, "not_a_list", "max_length", "null", "empty"),
-    )
-
-
-def _date_field(help_text):
-    return serializers.DateField(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=help_text,
-        error_messages=_messages(gettext_lazy("日期格式不正确，应为 YYYY-MM-DD。"), "invalid", "datetime", "date"),
-    )
-
-
-def _choice_field(choices, message, help_text):
-    return serializers.ChoiceField(
-        choices=choices, help_text=help_text, error_messages=_messages(message, "invalid_choice", "required", "null")
-    )
-
-
-class _Input(serializers.Serializer):
-    default_error_messages = {"invalid": gettext_lazy("请求内容应为 JSON 对象。")}
-
-
-class ListQuerySerializer(_Input):
+class ListQuerySerializer(Input):
     status = serializers.ChoiceField(
         choices=Status.choices,
         required=False,
-        error_messages=_messages(gettext_lazy("状态不正确。"), "invalid_choice"),
+        error_messages=messages(gettext_lazy("状态不正确。"), "invalid_choice"),
     )
     page = serializers.IntegerField(
         min_value=1, max_value=100000, required=False, default=1,
-        error_messages=_messages(
+        error_messages=messages(
             gettext_lazy("页码不正确。"), "invalid", "min_value", "max_value", "max_string_length"
         ),
     )
@@ -105,19 +42,19 @@ class ListQuerySerializer(_Input):
         ref_name = "CaseListQuery"
 
 
-class DraftInputSerializer(_Input):
-    matter_id = _id_field(gettext_lazy("请指定事项（matter_id 为正整数）。"))
-    applicant_kind = _choice_field(
+class DraftInputSerializer(Input):
+    matter_id = id_field(gettext_lazy("请指定事项（matter_id 为正整数）。"))
+    applicant_kind = choice_field(
         Application.ApplicantKind.choices,
         gettext_lazy("请选择申请人类型。"),
         gettext_lazy("person 个人 / enterprise 企业"),
     )
-    applicant_name = _text_field(gettext_lazy("申请人名称"), max_length=200,
+    applicant_name = text_field(gettext_lazy("申请人名称"), max_length=200,
                                  message=gettext_lazy("请填写申请人名称（2至200个字）。"))
-    id_number = _text_field(gettext_lazy("身份证号（个人）"), max_length=18, message=gettext_lazy("身份证号应为18位。"))
-    credit_code = _text_field(gettext_lazy("统一社会信用代码（企业）"), max_length=18,
+    id_number = text_field(gettext_lazy("身份证号（个人）"), max_length=18, message=gettext_lazy("身份证号应为18位。"))
+    credit_code = text_field(gettext_lazy("统一社会信用代码（企业）"), max_length=18,
                               message=gettext_lazy("统一社会信用代码应为18位。"))
-    contact_phone = _text_field(
+    contact_phone = text_field(
         gettext_lazy("11位手机号"), max_length=11, message=gettext_lazy("请输入正确的11位手机号。")
     )
 
@@ -125,11 +62,11 @@ class DraftInputSerializer(_Input):
         ref_name = "CaseDraftInput"
 
 
-class UploadInputSerializer(_Input):
-    material_id = _id_field(gettext_lazy("请指定材料（material_id 为正整数）。"))
+class UploadInputSerializer(Input):
+    material_id = id_field(gettext_lazy("请指定材料（material_id 为正整数）。"))
     file = serializers.FileField(
         help_text=gettext_lazy("PDF、JPG 或 PNG，不超过 10MB"),
-        error_messages=_messages(
+        error_messages=messages(
             gettext_lazy("请选择要上传的文件。"), "required", "invalid", "no_name", "empty", "null"
         ),
     )
@@ -138,105 +75,105 @@ class UploadInputSerializer(_Input):
         ref_name = "CaseUploadInput"
 
 
-class WithdrawInputSerializer(_Input):
-    reason = _text_field(gettext_lazy("撤回原因（可不填）"))
+class WithdrawInputSerializer(Input):
+    reason = text_field(gettext_lazy("撤回原因（可不填）"))
 
     class Meta:
         ref_name = "CaseWithdrawInput"
 
 
 class AcceptAtWindowInputSerializer(DraftInputSerializer):
-    provided_material_ids = _ids_field(gettext_lazy("已收取的材料"))
-    deficient_material_ids = _ids_field(gettext_lazy("容缺的材料（须签署承诺并约定补齐期限）"))
-    commitment_deadline = _date_field(gettext_lazy("容缺材料补齐期限"))
-    ticket_id = _id_field(gettext_lazy("排队号不正确。"), required=False, allow_null=True, default=None,
+    provided_material_ids = ids_field(gettext_lazy("已收取的材料"))
+    deficient_material_ids = ids_field(gettext_lazy("容缺的材料（须签署承诺并约定补齐期限）"))
+    commitment_deadline = date_field(gettext_lazy("容缺材料补齐期限"))
+    ticket_id = id_field(gettext_lazy("排队号不正确。"), required=False, allow_null=True, default=None,
                           help_text=gettext_lazy("本窗口正在办理的排队号（可不填）"))
-    comment = _text_field(gettext_lazy("受理意见（内部）"))
+    comment = text_field(gettext_lazy("受理意见（内部）"))
 
     class Meta:
         ref_name = "CaseAcceptAtWindowInput"
 
 
-class AcceptOnlineInputSerializer(_Input):
-    deficient_material_ids = _ids_field(gettext_lazy("容缺的材料（须签署承诺并约定补齐期限）"))
-    commitment_deadline = _date_field(gettext_lazy("容缺材料补齐期限"))
-    comment = _text_field(gettext_lazy("受理意见（内部）"))
+class AcceptOnlineInputSerializer(Input):
+    deficient_material_ids = ids_field(gettext_lazy("容缺的材料（须签署承诺并约定补齐期限）"))
+    commitment_deadline = date_field(gettext_lazy("容缺材料补齐期限"))
+    comment = text_field(gettext_lazy("受理意见（内部）"))
 
     class Meta:
         ref_name = "CaseAcceptOnlineInput"
 
 
-class NoticeItemInputSerializer(_Input):
-    material_id = _id_field(gettext_lazy("材料编号应为正整数。"), required=False, allow_null=True, default=None,
+class NoticeItemInputSerializer(Input):
+    material_id = id_field(gettext_lazy("材料编号应为正整数。"), required=False, allow_null=True, default=None,
                             help_text=gettext_lazy("针对的材料（不针对某一材料可为 null）"))
-    problem = _text_field(gettext_lazy("问题（300字以内）"), max_length=300,
+    problem = text_field(gettext_lazy("问题（300字以内）"), max_length=300,
                           message=gettext_lazy("每项告知须写明问题（300字以内）。"))
 
     class Meta:
         ref_name = "CaseNoticeItemInput"
 
 
-class CorrectionInputSerializer(_Input):
+class CorrectionInputSerializer(Input):
     items = NoticeItemInputSerializer(
         many=True,
         max_length=MAX_NOTICE_ITEMS,
-        error_messages=_messages(gettext_lazy("请列出需要补正的全部材料或问题。"), "required", "not_a_list", "null",
+        error_messages=messages(gettext_lazy("请列出需要补正的全部材料或问题。"), "required", "not_a_list", "null",
                                  "empty", "max_length"),
     )
-    note = _text_field(gettext_lazy("说明（告知申请人）"))
+    note = text_field(gettext_lazy("说明（告知申请人）"))
 
     class Meta:
         ref_name = "CaseCorrectionInput"
 
 
-class ReasonInputSerializer(_Input):
-    reason = _text_field(gettext_lazy("理由（必填）"))
+class ReasonInputSerializer(Input):
+    reason = text_field(gettext_lazy("理由（必填）"))
 
     class Meta:
         ref_name = "CaseReasonInput"
 
 
-class CommentInputSerializer(_Input):
-    comment = _text_field(gettext_lazy("意见（内部，可不填）"))
+class CommentInputSerializer(Input):
+    comment = text_field(gettext_lazy("意见（内部，可不填）"))
 
     class Meta:
         ref_name = "CaseCommentInput"
 
 
-class DecideInputSerializer(_Input):
-    outcome = _choice_field(Application.Outcome.choices, gettext_lazy("请选择办理结果。"),
+class DecideInputSerializer(Input):
+    outcome = choice_field(Application.Outcome.choices, gettext_lazy("请选择办理结果。"),
                             gettext_lazy("granted 准予许可 / refused 不予许可（须写明理由）"))
-    comment = _text_field(gettext_lazy("审批意见"))
+    comment = text_field(gettext_lazy("审批意见"))
 
     class Meta:
         ref_name = "CaseDecideInput"
 
 
-class SuspendInputSerializer(_Input):
-    procedure = _choice_field(
+class SuspendInputSerializer(Input):
+    procedure = choice_field(
         [(k.value, k.label) for k in SPECIAL_PROCEDURES],
         gettext_lazy("请选择特别程序类型。"),
         gettext_lazy("hearing 听证 / expert_review 专家评审 / site_inspection 现场勘查 / testing 检验检测"),
     )
-    reason = _text_field(gettext_lazy("原因（书面告知申请人）"))
+    reason = text_field(gettext_lazy("原因（书面告知申请人）"))
 
     class Meta:
         ref_name = "CaseSuspendInput"
 
 
-class ExtensionInputSerializer(_Input):
-    days = _choice_field([(10, "10"), (15, "15")], gettext_lazy("延长期限只能为10个或15个工作日。"),
+class ExtensionInputSerializer(Input):
+    days = choice_field([(10, "10"), (15, "15")], gettext_lazy("延长期限只能为10个或15个工作日。"),
                          gettext_lazy("10 个工作日，联合办理 15 个工作日（行政许可法第42条）"))
-    reason = _text_field(gettext_lazy("延长理由（告知申请人）"))
+    reason = text_field(gettext_lazy("延长理由（告知申请人）"))
 
     class Meta:
         ref_name = "CaseExtensionInput"
 
 
-class DeliverInputSerializer(_Input):
-    method = _choice_field(Application.Delivery.choices, gettext_lazy("请选择出件方式。"),
+class DeliverInputSerializer(Input):
+    method = choice_field(Application.Delivery.choices, gettext_lazy("请选择出件方式。"),
                            gettext_lazy("pickup 窗口领取 / mail 邮寄送达（须填邮件单号） / home 送证上门"))
-    mail_tracking_number = _text_field(gettext_lazy("邮件单号"), max_length=40,
+    mail_tracking_number = text_field(gettext_lazy("邮件单号"), max_length=40,
                                        message=gettext_lazy("邮寄送达须填写邮件单号。"))
 
     class Meta:

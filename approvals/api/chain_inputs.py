@@ -8,100 +8,39 @@ from rest_framework import serializers
 
 from common.api import validated_input
 
-from ..forms import with_own_null_check
 from ..models import Application, Chain
 from ..selectors import WARNING_COLOURS
 from ..services.chains import LeadDecision
-from ..services.transitions import MAX_COMMENT
-
-MAX_ID = 2**31 - 1
-MAX_MATERIALS = 200
-
+from .fields import (
+    Input,
+    Text,
+    choice_field,
+    date_field,
+    id_field,
+    ids_field,
+    messages,
+    page_field,
+    text_field,
+)
 
 validated = validated_input
-
-
-def _messages(message, *names) -> dict:
-    return dict.fromkeys(names, message)
-
-
-def id_field(message, **kwargs) -> serializers.IntegerField:
-    return serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_ID,
-        error_messages=_messages(message, "required", "invalid", "min_value", "max_value", "max_string_length", "null"),
-        **kwargs,
-    )
-
-
-class _Text(serializers.CharField):
-    """A CharField whose refusal of NUL characters reads correctly in Chinese."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.validators = with_own_null_check(self.validators)
-
-
-def text_field(help_text, *, max_length=MAX_COMMENT, message=None, **kwargs) -> serializers.CharField:
-    kwargs.setdefault("default", "")
-    return _Text(
-        allow_blank=True,
-        max_length=max_length,
-        help_text=help_text,
-        error_messages={
-            **_messages(message or gettext_lazy("意见不能超过1000个字。"), "max_length"),
-            **_messages(gettext_lazy("请填写文字。"), "invalid", "null", "required"),
-        },
-        **kwargs,
-    )
-
-
-def ids_field(help_text) -> serializers.ListField:
-    return serializers.ListField(
-        child=id_field(gettext_lazy("材料编号应为正整数。")),
-        max_length=MAX_MATERIALS,
-        default=list,
-        help_text=help_text,
-        error_messages=_messages(gettext_lazy("材料编号应为整数列表。"), "not_a_list", "max_length", "null", "empty"),
-    )
-
-
-def choice_field(choices, message, help_text) -> serializers.ChoiceField:
-    return serializers.ChoiceField(
-        choices=choices, help_text=help_text, error_messages=_messages(message, "invalid_choice", "required", "null")
-    )
-
-
-def page_field() -> serializers.IntegerField:
-    return serializers.IntegerField(
-        min_value=1,
-        max_value=100000,
-        required=False,
-        default=1,
-        error_messages=_messages(gettext_lazy("页码不正确。"), "invalid", "min_value", "max_value",
-                                 "max_string_length"),
-    )
-
-
-class _Input(serializers.Serializer):
-    default_error_messages = {"invalid": gettext_lazy("请求内容应为 JSON 对象。")}
 
 
 # --- inbox ------------------------------------------------------------------------------------------------
 
 
-class InboxQuerySerializer(_Input):
+class InboxQuerySerializer(Input):
     colour = serializers.ChoiceField(
         choices=WARNING_COLOURS,
         required=False,
         help_text=gettext_lazy("预警颜色：green 正常 / yellow 黄牌 / red 红牌 / purple 紫牌"),
-        error_messages=_messages(gettext_lazy("预警颜色应为 green、yellow、red 或 purple。"), "invalid_choice"),
+        error_messages=messages(gettext_lazy("预警颜色应为 green、yellow、red 或 purple。"), "invalid_choice"),
     )
-    stage = _Text(
+    stage = Text(
         required=False,
         max_length=40,
         help_text=gettext_lazy("环节名称，如“审核”"),
-        error_messages=_messages(gettext_lazy("环节名称不正确。"), "max_length", "invalid", "blank"),
+        error_messages=messages(gettext_lazy("环节名称不正确。"), "max_length", "invalid", "blank"),
     )
     department = id_field(gettext_lazy("部门编号应为正整数。"), required=False)
     page = page_field()
@@ -113,11 +52,11 @@ class InboxQuerySerializer(_Input):
 # --- chains -----------------------------------------------------------------------------------------------
 
 
-class ChainListQuerySerializer(_Input):
+class ChainListQuerySerializer(Input):
     status = serializers.ChoiceField(
         choices=Chain.Status.choices,
         required=False,
-        error_messages=_messages(gettext_lazy("状态不正确。"), "invalid_choice"),
+        error_messages=messages(gettext_lazy("状态不正确。"), "invalid_choice"),
     )
     page = page_field()
 
@@ -125,7 +64,7 @@ class ChainListQuerySerializer(_Input):
         ref_name = "ChainListQuery"
 
 
-class ChainAcceptInputSerializer(_Input):
+class ChainAcceptInputSerializer(Input):
     template_id = id_field(gettext_lazy("请指定并联审批模板（template_id 为正整数）。"))
     applicant_kind = choice_field(
         Application.ApplicantKind.choices,
@@ -141,13 +80,7 @@ class ChainAcceptInputSerializer(_Input):
                                message=gettext_lazy("请输入正确的11位手机号。"))
     provided_material_ids = ids_field(gettext_lazy("已收取的材料（材料清单中每行的 material_id，共用材料只需一次）"))
     deficient_material_ids = ids_field(gettext_lazy("容缺的材料（须签署承诺并约定补齐期限）"))
-    commitment_deadline = serializers.DateField(
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text=gettext_lazy("容缺材料补齐期限"),
-        error_messages=_messages(gettext_lazy("日期格式不正确，应为 YYYY-MM-DD。"), "invalid", "datetime", "date"),
-    )
+    commitment_deadline = date_field(gettext_lazy("容缺材料补齐期限"))
     ticket_id = id_field(gettext_lazy("排队号不正确。"), required=False, allow_null=True, default=None,
                          help_text=gettext_lazy("本窗口正在办理的排队号（可不填）"))
     comment = text_field(gettext_lazy("受理意见（内部）"))
@@ -156,7 +89,7 @@ class ChainAcceptInputSerializer(_Input):
         ref_name = "ChainAcceptInput"
 
 
-class FindingInputSerializer(_Input):
+class FindingInputSerializer(Input):
     material_id = id_field(gettext_lazy("材料编号应为正整数。"), required=False, allow_null=True, default=None,
                            help_text=gettext_lazy("缺少或不符合要求的材料（不针对某一材料可为 null）"))
     problem = text_field(gettext_lazy("问题（300字以内）"), max_length=300,
@@ -166,7 +99,7 @@ class FindingInputSerializer(_Input):
         ref_name = "ChainFindingInput"
 
 
-class StepDecideInputSerializer(_Input):
+class StepDecideInputSerializer(Input):
     outcome = choice_field(Application.Outcome.choices, gettext_lazy("请选择办理结果。"),
                            gettext_lazy("granted 准予许可 / refused 不予许可（须写明理由）"))
     comment = text_field(gettext_lazy("审批意见"))
@@ -175,21 +108,21 @@ class StepDecideInputSerializer(_Input):
         ref_name = "ChainStepDecideInput"
 
 
-class IssueNoticeInputSerializer(_Input):
+class IssueNoticeInputSerializer(Input):
     note = text_field(gettext_lazy("说明（告知申请人）"))
 
     class Meta:
         ref_name = "ChainIssueNoticeInput"
 
 
-class ResubmitInputSerializer(_Input):
+class ResubmitInputSerializer(Input):
     provided_material_ids = ids_field(gettext_lazy("申请人补交的材料（须包含告知书列出的每项材料）"))
 
     class Meta:
         ref_name = "ChainResubmitInput"
 
 
-class LeadDecideInputSerializer(_Input):
+class LeadDecideInputSerializer(Input):
     decision = choice_field(LeadDecision.choices, gettext_lazy("请选择继续办理或终止办理。"),
                             gettext_lazy("continue 继续办理 / terminate 终止办理（须写明理由）"))
     comment = text_field(gettext_lazy("意见（终止办理须写明理由）"))
