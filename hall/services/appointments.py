@@ -14,7 +14,17 @@ from common.errors import Conflict, InvalidTransition, NotFound, PermissionDenie
 
 from .. import workdays
 from ..locks import slot_lock
-from ..models import Appointment, AppointmentSlot, BookingBlock, Centre, Device, Matter, QueueCategory, Ticket
+from ..models import (
+    Appointment,
+    AppointmentSlot,
+    BookingBlock,
+    Centre,
+    Device,
+    Matter,
+    QueueCategory,
+    QueuePolicy,
+    Ticket,
+)
 from .tickets import queue_policy, ticket_issue
 
 PHONE_LENGTH = 11
@@ -294,7 +304,9 @@ def appointments_mark_no_shows(*, now: dt.datetime | None = None) -> dict[str, i
 def _policies_by_rule() -> list[tuple[list[int], tuple[int, int]]]:
     """Centres grouped by (no-show count, block days), so the block insert runs once per distinct rule."""
     groups: dict[tuple[int, int], list[int]] = {}
+    policies = {p.centre_id: p for p in QueuePolicy.objects.all()}
+    default = QueuePolicy()
     for centre_id in Centre.objects.values_list("id", flat=True):
-        policy = queue_policy(centre_id)
+        policy = policies.get(centre_id, default)
         groups.setdefault((policy.no_show_block_count, policy.no_show_block_days), []).append(centre_id)
     return [(centres, rule) for rule, centres in groups.items()]

@@ -78,8 +78,8 @@ RETURNING last_number
 
 
 def queue_policy(centre_id: int) -> QueuePolicy:
-    policy, _created = QueuePolicy.objects.get_or_create(centre_id=centre_id)
-    return policy
+    """The centre's queue rules, or the defaults (unsaved) until a manager edits them: a read, never a write."""
+    return QueuePolicy.objects.filter(centre_id=centre_id).first() or QueuePolicy(centre_id=centre_id)
 
 
 def _record(ticket: Ticket, kind: str, *, actor=None, window=None, device=None, reason: str = "") -> None:

@@ -331,7 +331,8 @@ def _our_front_end_files():
     base = Path(settings.BASE_DIR)
     roots = [base / "templates", base / "static", *base.glob("*/templates"), *base.glob("*/static")]
     for root in roots:
-        if "node_modules" in root.parts or ".venv" in root.parts:
+        # var/static holds collectstatic's copies, third-party files included: not ours.
+        if "node_modules" in root.parts or ".venv" in root.parts or root.is_relative_to(base / "var"):
             continue
         for path in root.rglob("*"):
             if path.is_file() and path.suffix in FRONT_END_SUFFIXES and "vendor" not in path.parts:
