@@ -6,6 +6,7 @@ notice, withdraw; for staff: accept at the window, accept an online submission, 
 Each operation validates its input (a Chinese `detail` for the first problem), calls one service of
 approvals/services, and answers with the case. A case the actor may not see is a 404 whoever asks; the services
 refuse the rest (a department acting on another's case: 403 with the service's Chinese message)."""
+from abc import ABCMeta, abstractmethod
 
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -121,13 +122,14 @@ def _operation(summary: str, request_serializer=None, *, created: bool = False):
     )
 
 
-class _CaseOperationApi(_CasesApi):
+class _CaseOperationApi(_CasesApi, metaclass=ABCMeta):
     """POST on a case the actor can see: validate the body, call one service, answer with the case."""
 
     input_serializer: type[serializers.Serializer] | None = None
 
+    @abstractmethod
     def operate(self, *, actor, application: Application, data: dict) -> None:
-        raise NotImplementedError
+        """Call the one service of this operation."""
 
     def post(self, request, application_id: int):
         application = self.get_case(request, application_id)

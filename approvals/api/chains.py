@@ -8,6 +8,7 @@ decision on a step (through `case_decide`, so that its successors start).
 Each operation validates its input (a Chinese `detail` for the first problem), calls one service, and answers
 with the chain. A chain of another centre is a 404 whoever asks; the services refuse the rest (another
 department's step, or a department that does not lead the chain: 403 with the service's Chinese message)."""
+from abc import ABCMeta, abstractmethod
 
 from django.urls import path
 from django.utils import timezone
@@ -359,11 +360,12 @@ def _operation(summary: str, request_serializer=None, *, created: bool = False):
     )
 
 
-class _ChainOperationApi(_ChainsApi):
+class _ChainOperationApi(_ChainsApi, metaclass=ABCMeta):
     input_serializer: type[serializers.Serializer] | None = None
 
+    @abstractmethod
     def operate(self, *, actor, chain: Chain, data: dict) -> None:
-        raise NotImplementedError
+        """Call the one service of this operation."""
 
     def post(self, request, chain_id: int):
         chain = self.get_chain(request, chain_id)
@@ -372,12 +374,13 @@ class _ChainOperationApi(_ChainsApi):
         return self.detail_response(request, chain.pk)
 
 
-class _StepOperationApi(_ChainsApi):
+class _StepOperationApi(_ChainsApi, metaclass=ABCMeta):
     input_serializer: type[serializers.Serializer]
     code = status.HTTP_200_OK
 
+    @abstractmethod
     def operate(self, *, actor, step: ChainStep, data: dict) -> None:
-        raise NotImplementedError
+        """Call the one service of this operation."""
 
     def post(self, request, chain_id: int, step_id: int):
         chain = self.get_chain(request, chain_id)

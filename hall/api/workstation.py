@@ -3,6 +3,7 @@ open, pause, resume, close, call next, call a specific ticket, recall, start, fi
 
 Each operation calls the same service as the workstation page (hall.services.tickets / windows), so the
 display, the pad and the audit see every call whichever path it came by. Every answer is the window's state."""
+from abc import ABCMeta, abstractmethod
 
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -182,13 +183,14 @@ class WindowStateApi(_WindowApi):
         return Response(WindowStateSerializer(selectors.window_state(window)).data)
 
 
-class _WindowOperationApi(_WindowApi):
+class _WindowOperationApi(_WindowApi, metaclass=ABCMeta):
     """POST: validate the body, call one service, answer with the window's state."""
 
     input_serializer: type[serializers.Serializer] | None = None
 
+    @abstractmethod
     def operate(self, *, actor, window_id: int, data: dict) -> None:
-        raise NotImplementedError
+        """Call the one service of this operation."""
 
     def post(self, request, window_id: int):
         window = self.get_window(request, window_id)
