@@ -6,6 +6,7 @@ changed fields with history and writes a TicketEvent.
 """
 
 import datetime as dt
+import time
 from functools import partial
 
 from django.db import connection, transaction
@@ -13,60 +14,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import InvalidTransition, NotFound, PermissionDeniedError, ValidationFailed
+from common.history_sql import update_with_history
 
 from ..locks import ticket_lock, window_active_ticket_lock, window_lock
 from ..models import Device, QueueCategory, QueuePolicy, Ticket, TicketEvent, Window, WindowCategory
 from .windows import ensure_on_duty
 
 MAX_REASON_LENGTH = 200
-# Call-next looks at the heads of each (category, priority class) queue, read from the statement's
-# snapshot; windows calling at the same moment lock or take some of them before this statement locks
-# its pick, so each queue contributes (open windows serving it) + 16 heads — each window takes at most one
-# ticket per call — and if all of them
-# are gone, the statement is rerun over the whole queue.
-CANDIDATES_PER_QUEUE = 0
-
-# Best waiting ticket for a window: categories whose "serve first after N minutes" rule has fired,
-# then priority class (a normal ticket gains one class per `ageing` minutes of wait, so a stream of
-# priority tickets cannot starve it), then the window's category order, then queue time.
-CALL_NEXT_SQL = """
-WITH links AS (
-    SELECT wc.category_id, wc.position, wc.serve_first_after_minutes,
-           -- candidates per queue: more than the open windows serving it can take during this statement
-           (SELECT count(*) + 16 FROM hall_windowcategory o JOIN hall_window ow ON ow.id = o.window_id
-            WHERE o.category_id = wc.category_id AND ow.status = 'open') AS margin
-    FROM hall_windowcategory wc WHERE wc.window_id = %(window_id)s
-),
-boosted AS (
-    SELECT l.category_id FROM links l
-    WHERE l.serve_first_after_minutes IS NOT NULL AND EXISTS (
-        SELECT 1 FROM hall_ticket w
-        WHERE w.category_id = l.category_id AND w.service_date = %(today)s AND w.status = 'waiting'
-          AND w.queued_at <= %(now)s - make_interval(mins => l.serve_first_after_minutes)
-    )
-),
-candidates AS (
-    SELECT c.id, c.queued_at, l.position,
-           l.category_id IN (SELECT category_id FROM boosted) AS boosted,
-           GREATEST(0, pc.rank - CASE WHEN pc.cls = 'normal'
-               THEN floor(extract(epoch FROM (%(now)s - c.queued_at)) / 60.0 / %(ageing)s)::int ELSE 0 END) AS rank
-    FROM links l
-    CROSS JOIN (VALUES ('appointment', 0), ('priority_group', 1), ('normal', 2)) AS pc(cls, rank)
-    CROSS JOIN LATERAL (
-        SELECT w.id, w.queued_at FROM hall_ticket w
-        WHERE w.category_id = l.category_id AND w.service_date = %(today)s AND w.status = 'waiting'
-          AND w.priority_class = pc.cls
-        ORDER BY w.queued_at, w.id
-        LIMIT GREATEST(l.margin, %(per_queue)s)
-    ) c
+# Call-next reads this many heads of each (category, priority class) queue the window serves and locks the best
+# one no other window holds; it looks further only when a queue's heads are all held (migration 0005 documents
+# the rules and the statement: hall_ticket_call_next).
+CALL_NEXT_HEADS = 4
+CALL_NEXT_SQL = "SELECT * FROM hall_ticket_call_next(%s, %s, %s, %s, %s, %s)"
+ACTIVE_NUMBER_SQL = "SELECT number FROM hall_ticket WHERE window_id = %s AND status IN ('called', 'serving')"
+EVENT_SQL = (
+    "INSERT INTO hall_ticketevent (ticket_id, kind, reason, created_at, actor_id, device_id, window_id) "
+    "SELECT id, %s, %s, %s, %s, %s, %s FROM changed"
 )
-SELECT t.id
-FROM (SELECT * FROM candidates ORDER BY boosted DESC, rank, position, queued_at, id) c
-CROSS JOIN LATERAL (SELECT x.id FROM hall_ticket x WHERE x.id = c.id AND x.status = 'waiting') t
-ORDER BY c.boosted DESC, c.rank, c.position, c.queued_at, c.id
-LIMIT 1
-FOR UPDATE OF t SKIP LOCKED
-"""
+NEAR_NOTICE_DELAY_SECONDS = 1.0
 
 NEXT_SEQUENCE_SQL = """
 INSERT INTO hall_ticketsequence (centre_id, category_id, service_date, last_number)
@@ -93,10 +58,28 @@ def _record(ticket: Ticket, kind: str, *, actor=None, window=None, device=None, 
     )
 
 
-def _save(ticket: Ticket, actor, change_reason: str, fields: list[str]) -> None:
-    ticket._history_user = actor if getattr(actor, "pk", None) else None
-    ticket._change_reason = change_reason
-    ticket.save(update_fields=[*fields, "updated_at"])
+def _actor_id(actor) -> int | None:
+    return actor.pk if getattr(actor, "pk", None) else None
+
+
+def _write(
+    ticket: Ticket, kind: str, changes: dict, *, actor=None, window=None, device=None, reason: str = ""
+) -> Ticket:
+    """Apply `changes` to the ticket and save them, its history row and its event in one statement."""
+    now = timezone.now()
+    for name, value in changes.items():
+        setattr(ticket, name, value)
+    ticket.updated_at = now
+    update_with_history(
+        ticket,
+        [*changes, "updated_at"],
+        now=now,
+        change_reason=kind,
+        user_id=_actor_id(actor),
+        then=EVENT_SQL,
+        then_params=[kind, reason, now, _actor_id(actor), getattr(device, "pk", None), getattr(window, "pk", None)],
+    )
+    return ticket
 
 
 def _clean_reason(reason: str, *, required: bool) -> str:
@@ -191,54 +174,53 @@ def _ensure_window_can_call(window: Window) -> None:
 
 
 def _ensure_no_active_ticket(window: Window) -> None:
-    active = window_active_ticket_lock(window)
+    # Read after the window lock, so a call or finish that held it is seen (the window lock guards its tickets).
+    with connection.cursor() as cursor:
+        cursor.execute(ACTIVE_NUMBER_SQL, [window.pk])
+        active = cursor.fetchone()
     if active is not None:
-        raise InvalidTransition(_("请先处理当前的 %(number)s 号。") % {"number": active.number})
+        raise InvalidTransition(_("请先处理当前的 %(number)s 号。") % {"number": active[0]})
 
 
-def _mark_called(ticket: Ticket, window: Window, actor, kind: str, reason: str = "") -> Ticket:
-    ticket.status, ticket.window, ticket.clerk, ticket.called_at = Ticket.Status.CALLED, window, actor, timezone.now()
-    ticket.recall_count = 0
-    _save(ticket, actor, kind, ["status", "window", "clerk", "called_at", "recall_count"])
-    _record(ticket, kind, actor=actor, window=window, reason=reason)
+def _called(ticket: Ticket) -> Ticket:
     # robust: a broker outage must not turn a completed call into an error at the window.
     transaction.on_commit(partial(_schedule_near_notices, ticket.category_id), robust=True)
     return ticket
 
 
+# category id → when this process's next near-notice job for it runs (monotonic seconds)
+_near_notice_job_at: dict[int, float] = {}
+
+
 def _schedule_near_notices(category_id: int) -> None:
+    """After a call, the "3 people ahead" job for its category. The job looks at the whole queue, so one run a
+    second per category and process covers every call before it: a call while a job is still due sends none."""
     from ..tasks import queue_send_near_notices
 
-    queue_send_near_notices.delay(category_id=category_id)
+    now = time.monotonic()
+    if _near_notice_job_at.get(category_id, 0.0) > now:
+        return
+    _near_notice_job_at[category_id] = now + NEAR_NOTICE_DELAY_SECONDS
+    queue_send_near_notices.apply_async(kwargs={"category_id": category_id}, countdown=NEAR_NOTICE_DELAY_SECONDS)
 
 
 @transaction.atomic
 def ticket_call_next(*, window_id: int, actor) -> Ticket | None:
-    """Call the best waiting ticket for the window, or None when nobody is waiting for it."""
+    """Call the best waiting ticket for the window, or None when nobody is waiting for it.
+
+    The order — "serve first" categories past their wait, then priority class with ageing, then the window's
+    category order, then queue time — and the locking are in the database function hall_ticket_call_next
+    (migration 0005): it picks, marks the ticket called and writes its history and event in one round trip."""
     window = window_lock(window_id)
     ensure_on_duty(actor, window)
     _ensure_window_can_call(window)
     _ensure_no_active_ticket(window)
-    policy = queue_policy(window.centre_id)
+    ageing = window.policy_ageing_minutes or QueuePolicy._meta.get_field("ageing_minutes").default
     now = timezone.now()
-    params = {
-        "window_id": window.pk,
-        "today": timezone.localdate(now),
-        "now": now,
-        "ageing": policy.ageing_minutes,
-        "per_queue": CANDIDATES_PER_QUEUE,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(CALL_NEXT_SQL, params)
-        row = cursor.fetchone()
-        if row is None:
-            # Every candidate was locked by other windows at this instant: look at the whole queue.
-            cursor.execute(CALL_NEXT_SQL, {**params, "per_queue": 1_000_000})
-            row = cursor.fetchone()
-    if row is None:
-        return None
-    ticket = Ticket.objects.select_related("category").get(pk=row[0])
-    return _mark_called(ticket, window, actor, TicketEvent.Kind.CALLED)
+    called = list(
+        Ticket.objects.raw(CALL_NEXT_SQL, [window.pk, actor.pk, timezone.localdate(now), now, ageing, CALL_NEXT_HEADS])
+    )
+    return _called(called[0]) if called else None
 
 
 @transaction.atomic
@@ -254,7 +236,9 @@ def ticket_call_specific(*, window_id: int, ticket_id: int, actor, reason: str) 
         raise InvalidTransition(_("该号不在等候中，不能叫号。"))
     if not WindowCategory.objects.filter(window=window, category_id=ticket.category_id).exists():
         raise InvalidTransition(_("本窗口不办理该业务类别。"))
-    return _mark_called(ticket, window, actor, TicketEvent.Kind.PICKED, reason=reason)
+    changes = {"status": Ticket.Status.CALLED, "window": window, "clerk": actor, "called_at": timezone.now(),
+               "recall_count": 0}
+    return _called(_write(ticket, TicketEvent.Kind.PICKED, changes, actor=actor, window=window, reason=reason))
 
 
 def _active_ticket_or_refuse(window: Window, *, expected: tuple[str, ...], action: str) -> Ticket:
@@ -277,11 +261,8 @@ def ticket_recall(*, window_id: int, actor) -> Ticket:
     policy = queue_policy(window.centre_id)
     if ticket.recall_count >= policy.max_recalls:
         raise InvalidTransition(_("已重呼%(count)d次，请按过号处理。") % {"count": policy.max_recalls})
-    ticket.recall_count += 1
-    ticket.called_at = timezone.now()
-    _save(ticket, actor, "recalled", ["recall_count", "called_at"])
-    _record(ticket, TicketEvent.Kind.RECALLED, actor=actor, window=window)
-    return ticket
+    changes = {"recall_count": ticket.recall_count + 1, "called_at": timezone.now()}
+    return _write(ticket, TicketEvent.Kind.RECALLED, changes, actor=actor, window=window)
 
 
 @transaction.atomic
@@ -289,10 +270,8 @@ def ticket_start(*, window_id: int, actor) -> Ticket:
     window = window_lock(window_id)
     ensure_on_duty(actor, window)
     ticket = _active_ticket_or_refuse(window, expected=(Ticket.Status.CALLED,), action=_("开始办理"))
-    ticket.status, ticket.started_at = Ticket.Status.SERVING, timezone.now()
-    _save(ticket, actor, "started", ["status", "started_at"])
-    _record(ticket, TicketEvent.Kind.STARTED, actor=actor, window=window)
-    return ticket
+    changes = {"status": Ticket.Status.SERVING, "started_at": timezone.now()}
+    return _write(ticket, TicketEvent.Kind.STARTED, changes, actor=actor, window=window)
 
 
 @transaction.atomic
@@ -305,10 +284,8 @@ def ticket_finish(*, window_id: int, actor) -> Ticket:
         raise InvalidTransition(_("本窗口当前没有号，不能办结。"))
     if ticket.status != Ticket.Status.SERVING:
         raise InvalidTransition(_("%(number)s 号尚未开始办理，不能办结。") % {"number": ticket.number})
-    ticket.status, ticket.finished_at = Ticket.Status.DONE, timezone.now()
-    _save(ticket, actor, "finished", ["status", "finished_at"])
-    _record(ticket, TicketEvent.Kind.FINISHED, actor=actor, window=window)
-    return ticket
+    changes = {"status": Ticket.Status.DONE, "finished_at": timezone.now()}
+    return _write(ticket, TicketEvent.Kind.FINISHED, changes, actor=actor, window=window)
 
 
 @transaction.atomic
@@ -316,10 +293,7 @@ def ticket_mark_no_show(*, window_id: int, actor) -> Ticket:
     window = window_lock(window_id)
     ensure_on_duty(actor, window)
     ticket = _active_ticket_or_refuse(window, expected=(Ticket.Status.CALLED,), action=_("过号"))
-    ticket.status = Ticket.Status.NO_SHOW
-    _save(ticket, actor, "no_show", ["status"])
-    _record(ticket, TicketEvent.Kind.NO_SHOW, actor=actor, window=window)
-    return ticket
+    return _write(ticket, TicketEvent.Kind.NO_SHOW, {"status": Ticket.Status.NO_SHOW}, actor=actor, window=window)
 
 
 @transaction.atomic
@@ -346,13 +320,15 @@ def ticket_requeue_no_show(*, ticket_id: int, actor=None, device: Device | None 
         .order_by("queued_at", "id")
         .values_list("queued_at", flat=True)[:places]
     )
-    now = timezone.now()
-    ticket.queued_at = ahead[-1] + dt.timedelta(microseconds=1) if len(ahead) == places else now
-    ticket.status, ticket.window, ticket.clerk, ticket.called_at = Ticket.Status.WAITING, None, None, None
-    ticket.recall_count = 0
-    _save(ticket, actor, "requeued", ["status", "queued_at", "window", "clerk", "called_at", "recall_count"])
-    _record(ticket, TicketEvent.Kind.REQUEUED, actor=actor, device=device)
-    return ticket
+    changes = {
+        "queued_at": ahead[-1] + dt.timedelta(microseconds=1) if len(ahead) == places else timezone.now(),
+        "status": Ticket.Status.WAITING,
+        "window": None,
+        "clerk": None,
+        "called_at": None,
+        "recall_count": 0,
+    }
+    return _write(ticket, TicketEvent.Kind.REQUEUED, changes, actor=actor, device=device)
 
 
 @transaction.atomic
@@ -370,9 +346,14 @@ def ticket_transfer(*, window_id: int, actor, category_id: int, reason: str = ""
         raise ValidationFailed(_("不能转移到同一业务类别。"), field="category")
     if not Window.objects.filter(category_links__category=target, status=Window.Status.OPEN, is_active=True).exists():
         raise InvalidTransition(_("目前没有开放的窗口办理“%(name)s”，不能转移。") % {"name": target.name})
-    ticket.status = Ticket.Status.TRANSFERRED
-    ticket.finished_at = timezone.now()
-    _save(ticket, actor, "transferred", ["status", "finished_at"])
+    _write(
+        ticket,
+        TicketEvent.Kind.TRANSFERRED,
+        {"status": Ticket.Status.TRANSFERRED, "finished_at": timezone.now()},
+        actor=actor,
+        window=window,
+        reason=reason or target.name,
+    )
     new_ticket = _new_ticket(
         category=target,
         service_date=ticket.service_date,
@@ -387,7 +368,6 @@ def ticket_transfer(*, window_id: int, actor, category_id: int, reason: str = ""
         phone=ticket.phone,
         transferred_from=ticket,
     )
-    _record(ticket, TicketEvent.Kind.TRANSFERRED, actor=actor, window=window, reason=reason or target.name)
     _record(
         new_ticket,
         TicketEvent.Kind.ISSUED,
@@ -408,7 +388,4 @@ def ticket_cancel(*, ticket_id: int, actor) -> Ticket:
         raise PermissionDeniedError(_("只能取消自己的号。"))
     if ticket.status != Ticket.Status.WAITING:
         raise InvalidTransition(_("只有等候中的号可以取消。"))
-    ticket.status = Ticket.Status.CANCELLED
-    _save(ticket, actor, "cancelled", ["status"])
-    _record(ticket, TicketEvent.Kind.CANCELLED, actor=actor)
-    return ticket
+    return _write(ticket, TicketEvent.Kind.CANCELLED, {"status": Ticket.Status.CANCELLED}, actor=actor)
