@@ -132,6 +132,21 @@ class Application(TimeStampedModel):
                 condition=Q(status__in=["accepted", "review", "approval", "suspended"]),
                 name="application_open_inbox_idx",
             ),
+            # The warning job's one pass over the cases whose clock runs: an index-only scan of every column it
+            # reads (fixed-width ones first, which makes each entry cheap to read).
+            models.Index(
+                fields=["accepted_on"],
+                include=["promised_due", "id", "matter", "centre", "department", "stage_position", "stopped_days",
+                         "extension_days", "handler", "tracking_code"],
+                condition=Q(status__in=["accepted", "review", "approval"]),
+                name="application_running_clock_idx",
+            ),
+            # The warning job's Art. 32 cards: the few open cases deemed accepted.
+            models.Index(
+                fields=["online_answer_due"],
+                condition=Q(deemed_accepted=True, status__in=["accepted", "review", "approval", "suspended"]),
+                name="application_deemed_open_idx",
+            ),
             models.Index(fields=["applicant", "-created_at"], name="application_applicant_idx"),
             models.Index(fields=["centre", "status"], name="application_centre_status_idx"),
         ]
