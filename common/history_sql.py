@@ -3,8 +3,12 @@
 `Model.save()` with simple-history is three round trips and most of a millisecond of Python on the hot paths
 (the UPDATE, then the post_save signal building and inserting the historical row). This module writes the same
 historical row — every tracked column from the updated row, `history_type` "~", the date, the change reason and
-the user — in the UPDATE's own statement (`WITH changed AS (UPDATE … RETURNING *) INSERT … SELECT … FROM changed`),
-and lets the caller add one more statement over `changed` (an event row, say).
+the user — in the UPDATE's own statement:
+
+    WITH target AS (<which rows, locked>), changed AS (UPDATE … FROM target … RETURNING *),
+         history AS (INSERT INTO <historical table> SELECT … FROM changed) <then>
+
+and lets the caller add one more statement over `changed` (an event row, say, and the rows to return).
 """
 
 from functools import cache
@@ -26,31 +30,56 @@ def tracked_columns(model) -> tuple[str, ...]:
 
 
 @cache
-def _update_sql(model, attnames: tuple[str, ...], then: str) -> str:
+def update_sql(model, fields: tuple[str, ...], target: str, then: str) -> str:
+    """The statement; its parameters are `target`'s, then one per field, then history date, reason and user,
+    then `then`'s. `target` must yield the primary key as `id`."""
     meta = model._meta
-    assignments = ", ".join(f"{_quote(meta.get_field(name).column)} = %s" for name in attnames)
+    table = _quote(meta.db_table)
+    assignments = ", ".join(f"{_quote(meta.get_field(name).column)} = %s" for name in fields)
     columns = tracked_columns(model)
     history_table = _quote(model.history.model._meta.db_table)
     return (
-        f"WITH changed AS (UPDATE {_quote(meta.db_table)} SET {assignments} "  # noqa: S608 - identifiers from model metadata
-        f"WHERE {_quote(meta.pk.column)} = %s RETURNING *), "
+        f"WITH target AS ({target}), "  # noqa: S608 - identifiers from model metadata
+        f"changed AS (UPDATE {table} SET {assignments} FROM target "
+        f"WHERE {table}.{_quote(meta.pk.column)} = target.id RETURNING {table}.*), "
         f"history AS (INSERT INTO {history_table} ({', '.join(map(_quote, (*columns, *HISTORY_COLUMNS)))}) "
         f"SELECT {', '.join(map(_quote, columns))}, %s, %s, '~', %s FROM changed) "
         f"{then}"
     )
 
 
+def db_values(model, changes: dict) -> list:
+    """The changes' values as the database takes them (a model instance for a foreign key becomes its id)."""
+    values = []
+    for name, value in changes.items():
+        field = model._meta.get_field(name)
+        if field.is_relation and value is not None and hasattr(value, "pk"):
+            value = value.pk
+        values.append(field.get_db_prep_save(value, connection))
+    return values
+
+
 def update_with_history(
-    instance, fields: list[str], *, now, change_reason: str, user_id: int | None, then: str, then_params: list
-) -> int:
-    """UPDATE the instance's `fields` (their current values on the instance), write its historical row, then run
-    `then` — a statement that may read `changed` — with `then_params`. Returns the rowcount of `then`.
-    The instance's auto_now fields are the caller's to set."""
-    meta = type(instance)._meta
-    attnames = tuple(meta.get_field(name).attname for name in fields)
-    values = [meta.get_field(name).get_db_prep_save(getattr(instance, attname), connection)
-              for name, attname in zip(fields, attnames, strict=True)]
-    sql = _update_sql(type(instance), tuple(fields), then)
+    model, changes: dict, *, target: str, target_params: list, now, change_reason: str, user_id: int | None,
+    then: str, then_params: list,
+) -> list[object]:
+    """Run the statement; returns the instances built from what `then` selects (all columns of `changed`), or
+    an empty list when `then` selects nothing."""
+    sql = update_sql(model, tuple(changes), target, then)
+    params = [*target_params, *db_values(model, changes), now, change_reason[:100], user_id, *then_params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, instance.pk, now, change_reason[:100], user_id, *then_params])
-        return cursor.rowcount
+        cursor.execute(sql, params)
+        if cursor.description is None:
+            return []
+        names = [column.name for column in cursor.description]
+        return instances_from_rows(model, names, cursor.fetchall())
+
+
+def instances_from_rows(model, columns: list[str], rows) -> list[object]:
+    """Model instances from raw rows of the model's table (`SELECT *` / `RETURNING *`: the table's column order,
+    which is not the model's field order that `from_db` expects for full rows)."""
+    fields = model._meta.concrete_fields
+    position = {column: index for index, column in enumerate(columns)}
+    order = [position[field.column] for field in fields]
+    attnames = [field.attname for field in fields]
+    return [model.from_db(connection.alias, attnames, [row[i] for i in order]) for row in rows]

@@ -1,5 +1,10 @@
-"""Call-next as one database function: pick the best waiting ticket for a window, mark it called, and write its
-history row and its event, in one round trip with plans cached by PL/pgSQL.
+"""Call-next as one database function: lock the window, pick the best waiting ticket for it, mark it called, and
+write its history row and its event, in one round trip with plans cached by PL/pgSQL.
+
+It returns no row when nothing was called: nobody waiting, or the window is not open with this clerk on duty, or
+it still has a current ticket (`p_any_clerk`: the service has checked the actor under the window lock, as for a
+superuser at any window). The service (hall/services/tickets.py: ticket_call_next) then runs its checks under
+the window lock and raises the reason in Chinese, or returns None when the queue is empty.
 
 The calling rules (services/tickets.py documents them; tests/hall/test_calling_order.py and
 test_queue_concurrency.py check them): categories whose "serve first after N minutes" rule has fired come first,
@@ -17,15 +22,32 @@ from django.db import migrations
 
 CALL_NEXT = r"""
 CREATE OR REPLACE FUNCTION hall_ticket_call_next(
-    p_window bigint, p_clerk bigint, p_today date, p_now timestamptz, p_ageing integer, p_heads integer
+    p_window bigint, p_clerk bigint, p_any_clerk boolean, p_centre bigint, p_today date, p_now timestamptz,
+    p_default_ageing integer, p_heads integer
 ) RETURNS SETOF hall_ticket
 LANGUAGE plpgsql AS $fn$
 DECLARE
     heads integer := GREATEST(p_heads, 1);
+    ageing integer;
     picked bigint;
     ambiguous boolean;
     called hall_ticket;
 BEGIN
+    PERFORM 1 FROM hall_window
+     WHERE id = p_window AND status = 'open' AND (clerk_id = p_clerk OR p_any_clerk) AND centre_id = p_centre
+       FOR UPDATE;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    -- A statement of its own, after the lock: it sees what the window's previous holder committed.
+    PERFORM 1 FROM hall_ticket WHERE window_id = p_window AND status IN ('called', 'serving');
+    IF FOUND THEN
+        RETURN;
+    END IF;
+    SELECT COALESCE(
+        (SELECT ageing_minutes FROM hall_queuepolicy WHERE centre_id = p_centre), p_default_ageing
+    ) INTO ageing;
+
     LOOP
         BEGIN
             WITH links AS (
@@ -44,7 +66,7 @@ BEGIN
                 SELECT c.id, c.queued_at, l.position,
                        l.category_id NOT IN (SELECT category_id FROM boosted) AS later,
                        GREATEST(0, pc.rank - CASE WHEN pc.cls = 'normal'
-                           THEN floor(extract(epoch FROM (p_now - c.queued_at)) / 60.0 / p_ageing)::int
+                           THEN floor(extract(epoch FROM (p_now - c.queued_at)) / 60.0 / ageing)::int
                            ELSE 0 END) AS rank,
                        c.nth, count(*) OVER (PARTITION BY l.category_id, pc.cls) AS in_queue
                 FROM links l
@@ -118,7 +140,7 @@ $fn$;
 """
 
 DROP = (
-    "DROP FUNCTION IF EXISTS hall_ticket_call_next(bigint, bigint, date, timestamptz, integer, integer);"
+    "DROP FUNCTION IF EXISTS hall_ticket_call_next(bigint, bigint, boolean, bigint, date, timestamptz, integer, integer);"
 )
 
 

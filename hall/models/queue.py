@@ -170,7 +170,11 @@ class Ticket(TimeStampedModel):
         TRANSFERRED = "transferred", _("已转移")
         CANCELLED = "cancelled", _("已取消")
 
-    centre = models.ForeignKey(Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="tickets")
+    # No single-column index on centre or window: the composite indexes below start with them, and every index
+    # is written on each call, start and finish.
+    centre = models.ForeignKey(
+        Centre, verbose_name=_("中心"), on_delete=models.PROTECT, related_name="tickets", db_index=False
+    )
     category = models.ForeignKey(
         QueueCategory, verbose_name=_("业务类别"), on_delete=models.PROTECT, related_name="tickets"
     )
@@ -191,7 +195,8 @@ class Ticket(TimeStampedModel):
     started_at = models.DateTimeField(_("开始办理"), null=True, blank=True)
     finished_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     window = models.ForeignKey(
-        Window, verbose_name=_("窗口"), null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+        Window, verbose_name=_("窗口"), null=True, blank=True, on_delete=models.PROTECT, related_name="tickets",
+        db_index=False,
     )
     clerk = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -221,7 +226,11 @@ class Ticket(TimeStampedModel):
     near_notice_sent_at = models.DateTimeField(_("即将叫号提醒时间"), null=True, blank=True)
     # The ticket's live page and QR code use this random token, never the sequential id.
     token = models.CharField(_("查询码"), max_length=32, unique=True, default=new_ticket_token, editable=False)
-    history = HistoricalRecords()
+    # The history is read by ticket (id) and date; indexes on its copies of the foreign keys would only cost
+    # writes on every transition.
+    history = HistoricalRecords(
+        no_db_index=["centre", "category", "citizen", "clerk", "matter", "window", "transferred_from", "token"]
+    )
 
     class Meta:
         verbose_name = _("排队号")
@@ -242,8 +251,10 @@ class Ticket(TimeStampedModel):
         ]
         indexes = [
             # The call-next heads: per category, day and priority class, in queue order.
+            # In the calling order within each (category, priority class) queue, id breaking ties: call-next
+            # reads a queue's first few heads straight from it, without a sort.
             models.Index(
-                fields=["category", "service_date", "priority_class", "queued_at"],
+                fields=["category", "service_date", "priority_class", "queued_at", "id"],
                 condition=Q(status="waiting"),
                 name="ticket_waiting_queue_idx",
             ),

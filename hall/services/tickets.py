@@ -14,23 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.errors import InvalidTransition, NotFound, PermissionDeniedError, ValidationFailed
-from common.history_sql import update_with_history
 
 from ..locks import ticket_lock, window_active_ticket_lock, window_lock
 from ..models import Device, QueueCategory, QueuePolicy, Ticket, TicketEvent, Window, WindowCategory
+from .ticket_writes import call_next_statement, on_duty_fast_path, window_step, write
 from .windows import ensure_on_duty
 
 MAX_REASON_LENGTH = 200
-# Call-next reads this many heads of each (category, priority class) queue the window serves and locks the best
-# one no other window holds; it looks further only when a queue's heads are all held (migration 0005 documents
-# the rules and the statement: hall_ticket_call_next).
-CALL_NEXT_HEADS = 4
-CALL_NEXT_SQL = "SELECT * FROM hall_ticket_call_next(%s, %s, %s, %s, %s, %s)"
 ACTIVE_NUMBER_SQL = "SELECT number FROM hall_ticket WHERE window_id = %s AND status IN ('called', 'serving')"
-EVENT_SQL = (
-    "INSERT INTO hall_ticketevent (ticket_id, kind, reason, created_at, actor_id, device_id, window_id) "
-    "SELECT id, %s, %s, %s, %s, %s, %s FROM changed"
-)
 NEAR_NOTICE_DELAY_SECONDS = 1.0
 
 NEXT_SEQUENCE_SQL = """
@@ -56,30 +47,6 @@ def _record(ticket: Ticket, kind: str, *, actor=None, window=None, device=None, 
         device=device,
         reason=reason,
     )
-
-
-def _actor_id(actor) -> int | None:
-    return actor.pk if getattr(actor, "pk", None) else None
-
-
-def _write(
-    ticket: Ticket, kind: str, changes: dict, *, actor=None, window=None, device=None, reason: str = ""
-) -> Ticket:
-    """Apply `changes` to the ticket and save them, its history row and its event in one statement."""
-    now = timezone.now()
-    for name, value in changes.items():
-        setattr(ticket, name, value)
-    ticket.updated_at = now
-    update_with_history(
-        ticket,
-        [*changes, "updated_at"],
-        now=now,
-        change_reason=kind,
-        user_id=_actor_id(actor),
-        then=EVENT_SQL,
-        then_params=[kind, reason, now, _actor_id(actor), getattr(device, "pk", None), getattr(window, "pk", None)],
-    )
-    return ticket
 
 
 def _clean_reason(reason: str, *, required: bool) -> str:
@@ -210,17 +177,18 @@ def ticket_call_next(*, window_id: int, actor) -> Ticket | None:
 
     The order — "serve first" categories past their wait, then priority class with ageing, then the window's
     category order, then queue time — and the locking are in the database function hall_ticket_call_next
-    (migration 0005): it picks, marks the ticket called and writes its history and event in one round trip."""
+    (migration 0005): it locks the window, picks, marks the ticket called and writes its history and event in
+    one round trip. When it calls nobody, the checks below say why, or it looks again under their lock."""
+    if on_duty_fast_path(actor, window_id):
+        called = call_next_statement(window_id, actor, centre_id=actor.centre_id, any_clerk=False)
+        if called is not None:
+            return _called(called)
     window = window_lock(window_id)
     ensure_on_duty(actor, window)
     _ensure_window_can_call(window)
     _ensure_no_active_ticket(window)
-    ageing = window.policy_ageing_minutes or QueuePolicy._meta.get_field("ageing_minutes").default
-    now = timezone.now()
-    called = list(
-        Ticket.objects.raw(CALL_NEXT_SQL, [window.pk, actor.pk, timezone.localdate(now), now, ageing, CALL_NEXT_HEADS])
-    )
-    return _called(called[0]) if called else None
+    called = call_next_statement(window.pk, actor, centre_id=window.centre_id, any_clerk=True)
+    return _called(called) if called is not None else None
 
 
 @transaction.atomic
@@ -238,7 +206,7 @@ def ticket_call_specific(*, window_id: int, ticket_id: int, actor, reason: str) 
         raise InvalidTransition(_("本窗口不办理该业务类别。"))
     changes = {"status": Ticket.Status.CALLED, "window": window, "clerk": actor, "called_at": timezone.now(),
                "recall_count": 0}
-    return _called(_write(ticket, TicketEvent.Kind.PICKED, changes, actor=actor, window=window, reason=reason))
+    return _called(write(ticket, TicketEvent.Kind.PICKED, changes, actor=actor, window=window, reason=reason))
 
 
 def _active_ticket_or_refuse(window: Window, *, expected: tuple[str, ...], action: str) -> Ticket:
@@ -262,21 +230,31 @@ def ticket_recall(*, window_id: int, actor) -> Ticket:
     if ticket.recall_count >= policy.max_recalls:
         raise InvalidTransition(_("已重呼%(count)d次，请按过号处理。") % {"count": policy.max_recalls})
     changes = {"recall_count": ticket.recall_count + 1, "called_at": timezone.now()}
-    return _write(ticket, TicketEvent.Kind.RECALLED, changes, actor=actor, window=window)
+    return write(ticket, TicketEvent.Kind.RECALLED, changes, actor=actor, window=window)
 
 
 @transaction.atomic
 def ticket_start(*, window_id: int, actor) -> Ticket:
+    if on_duty_fast_path(actor, window_id):
+        started = window_step(window_id, actor, expected=(Ticket.Status.CALLED,), status=Ticket.Status.SERVING,
+                              kind=TicketEvent.Kind.STARTED, started=True)
+        if started is not None:
+            return started
     window = window_lock(window_id)
     ensure_on_duty(actor, window)
     ticket = _active_ticket_or_refuse(window, expected=(Ticket.Status.CALLED,), action=_("开始办理"))
     changes = {"status": Ticket.Status.SERVING, "started_at": timezone.now()}
-    return _write(ticket, TicketEvent.Kind.STARTED, changes, actor=actor, window=window)
+    return write(ticket, TicketEvent.Kind.STARTED, changes, actor=actor, window=window)
 
 
 @transaction.atomic
 def ticket_finish(*, window_id: int, actor) -> Ticket:
     """Finish the service. The window pad then shows the rating buttons for this ticket."""
+    if on_duty_fast_path(actor, window_id):
+        finished = window_step(window_id, actor, expected=(Ticket.Status.SERVING,), status=Ticket.Status.DONE,
+                               kind=TicketEvent.Kind.FINISHED, finished=True)
+        if finished is not None:
+            return finished
     window = window_lock(window_id)
     ensure_on_duty(actor, window)
     ticket = window_active_ticket_lock(window)
@@ -285,15 +263,20 @@ def ticket_finish(*, window_id: int, actor) -> Ticket:
     if ticket.status != Ticket.Status.SERVING:
         raise InvalidTransition(_("%(number)s 号尚未开始办理，不能办结。") % {"number": ticket.number})
     changes = {"status": Ticket.Status.DONE, "finished_at": timezone.now()}
-    return _write(ticket, TicketEvent.Kind.FINISHED, changes, actor=actor, window=window)
+    return write(ticket, TicketEvent.Kind.FINISHED, changes, actor=actor, window=window)
 
 
 @transaction.atomic
 def ticket_mark_no_show(*, window_id: int, actor) -> Ticket:
+    if on_duty_fast_path(actor, window_id):
+        no_show = window_step(window_id, actor, expected=(Ticket.Status.CALLED,), status=Ticket.Status.NO_SHOW,
+                              kind=TicketEvent.Kind.NO_SHOW)
+        if no_show is not None:
+            return no_show
     window = window_lock(window_id)
     ensure_on_duty(actor, window)
     ticket = _active_ticket_or_refuse(window, expected=(Ticket.Status.CALLED,), action=_("过号"))
-    return _write(ticket, TicketEvent.Kind.NO_SHOW, {"status": Ticket.Status.NO_SHOW}, actor=actor, window=window)
+    return write(ticket, TicketEvent.Kind.NO_SHOW, {"status": Ticket.Status.NO_SHOW}, actor=actor, window=window)
 
 
 @transaction.atomic
@@ -328,7 +311,7 @@ def ticket_requeue_no_show(*, ticket_id: int, actor=None, device: Device | None 
         "called_at": None,
         "recall_count": 0,
     }
-    return _write(ticket, TicketEvent.Kind.REQUEUED, changes, actor=actor, device=device)
+    return write(ticket, TicketEvent.Kind.REQUEUED, changes, actor=actor, device=device)
 
 
 @transaction.atomic
@@ -346,7 +329,7 @@ def ticket_transfer(*, window_id: int, actor, category_id: int, reason: str = ""
         raise ValidationFailed(_("不能转移到同一业务类别。"), field="category")
     if not Window.objects.filter(category_links__category=target, status=Window.Status.OPEN, is_active=True).exists():
         raise InvalidTransition(_("目前没有开放的窗口办理“%(name)s”，不能转移。") % {"name": target.name})
-    _write(
+    write(
         ticket,
         TicketEvent.Kind.TRANSFERRED,
         {"status": Ticket.Status.TRANSFERRED, "finished_at": timezone.now()},
@@ -388,4 +371,4 @@ def ticket_cancel(*, ticket_id: int, actor) -> Ticket:
         raise PermissionDeniedError(_("只能取消自己的号。"))
     if ticket.status != Ticket.Status.WAITING:
         raise InvalidTransition(_("只有等候中的号可以取消。"))
-    return _write(ticket, TicketEvent.Kind.CANCELLED, {"status": Ticket.Status.CANCELLED}, actor=actor)
+    return write(ticket, TicketEvent.Kind.CANCELLED, {"status": Ticket.Status.CANCELLED}, actor=actor)

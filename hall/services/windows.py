@@ -20,11 +20,14 @@ PAUSE_REASONS = {
 MAX_REASON_LENGTH = 100
 
 
+STAFF_WINDOW_ROLES = (Role.CLERK, Role.APPROVER, Role.MANAGER)
+
+
 def ensure_can_staff_window(actor, window: Window) -> None:
     """Window staff, approvers and managers of the window's centre may sit at it; nobody else."""
     if getattr(actor, "is_superuser", False):
         return
-    if getattr(actor, "role", None) not in (Role.CLERK, Role.APPROVER, Role.MANAGER):
+    if getattr(actor, "role", None) not in STAFF_WINDOW_ROLES:
         raise PermissionDeniedError(_("只有窗口工作人员可以操作窗口。"))
     if actor.centre_id != window.centre_id:
         raise PermissionDeniedError(_("不能操作其他中心的窗口。"))

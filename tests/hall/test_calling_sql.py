@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from common.history_sql import tracked_columns
 from hall.models import QueuePolicy, Ticket, TicketEvent
+from hall.services import ticket_writes
 from hall.services import tickets as ticket_services
 from hall.services.tickets import (
     ticket_call_next,
@@ -86,7 +87,7 @@ def test_when_every_head_read_is_held_by_another_window_call_next_looks_further(
     """Queue A (the window's first category) has A1, A2; queue B has B1. Another window holds A1 while this one
     calls with one head per queue: A2 is still better than B1, so the function must look past A1, not settle
     for B1."""
-    monkeypatch.setattr(ticket_services, "CALL_NEXT_HEADS", 1)
+    monkeypatch.setattr(ticket_writes, "CALL_NEXT_HEADS", 1)
     centre = CentreFactory()
     QueuePolicy.objects.create(centre=centre, ageing_minutes=240)
     clerk = StaffFactory(centre=centre, role="clerk")
@@ -167,3 +168,31 @@ def test_a_call_tells_the_ticket_now_three_places_from_the_front_through_a_real_
     assert Ticket.objects.get(pk=tickets[4].pk).near_notice_sent_at is not None
     assert Ticket.objects.get(pk=tickets[5].pk).near_notice_sent_at is None
     assert [message[0] for message in sms_outbox] == [tickets[4].phone]
+
+
+@pytest.mark.django_db
+def test_a_superuser_calls_at_a_clerks_window_through_the_full_checks(hall_window):
+    from .factories import UserFactory
+
+    _centre, _clerk, category, window = hall_window
+    issue(category)
+    admin = UserFactory(username="root-admin", is_superuser=True, is_staff=True)
+    called = ticket_call_next(window_id=window.pk, actor=admin)
+    assert (called.status, called.clerk_id, called.window_id) == ("called", admin.pk, window.pk)
+    assert ticket_mark_no_show(window_id=window.pk, actor=admin).status == "no_show"
+    assert ticket_call_next(window_id=window.pk, actor=admin) is None  # nobody left waiting
+
+
+@pytest.mark.django_db
+def test_refusals_from_the_fast_paths_keep_their_chinese_reasons_and_change_nothing(hall_window):
+    from common.errors import InvalidTransition
+
+    _centre, clerk, category, window = hall_window
+    issue(category)
+    ticket_call_next(window_id=window.pk, actor=clerk)
+    events = TicketEvent.objects.count()
+    with pytest.raises(InvalidTransition, match="请先处理当前的 A001 号"):
+        ticket_call_next(window_id=window.pk, actor=clerk)
+    with pytest.raises(InvalidTransition, match="尚未开始办理，不能办结"):
+        ticket_finish(window_id=window.pk, actor=clerk)
+    assert TicketEvent.objects.count() == events
