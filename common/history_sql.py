@@ -8,7 +8,7 @@ the user — in the UPDATE's own statement:
     WITH target AS (<which rows, locked>), changed AS (UPDATE … FROM target … RETURNING *),
          history AS (INSERT INTO <historical table> SELECT … FROM changed) <then>
 
-and lets the caller add one more statement over `changed` (an event row, say, and the rows to return).
+and lets the caller add one more statement over `changed` (an event row, say).
 """
 
 from functools import cache
@@ -62,17 +62,12 @@ def db_values(model, changes: dict) -> list:
 def update_with_history(
     model, changes: dict, *, target: str, target_params: list, now, change_reason: str, user_id: int | None,
     then: str, then_params: list,
-) -> list[object]:
-    """Run the statement; returns the instances built from what `then` selects (all columns of `changed`), or
-    an empty list when `then` selects nothing."""
+) -> None:
+    """Run the statement (`then` is a data-modifying statement over `changed`, e.g. the event row)."""
     sql = update_sql(model, tuple(changes), target, then)
     params = [*target_params, *db_values(model, changes), now, change_reason[:100], user_id, *then_params]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        if cursor.description is None:
-            return []
-        names = [column.name for column in cursor.description]
-        return instances_from_rows(model, names, cursor.fetchall())
 
 
 def instances_from_rows(model, columns: list[str], rows) -> list[object]:

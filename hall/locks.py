@@ -7,12 +7,8 @@ from common.errors import NotFound
 
 from .models import AppointmentSlot, Ticket, Window
 
-# Raw SQL on the hot paths (every call, recall, start, finish): no ORM query building, one round trip.
-# The window row comes with its centre's ageing rate, the one policy figure call-next needs.
-WINDOW_LOCK_SQL = (
-    "SELECT w.*, p.ageing_minutes AS policy_ageing_minutes FROM hall_window w "
-    "LEFT JOIN hall_queuepolicy p ON p.centre_id = w.centre_id WHERE w.id = %s FOR UPDATE OF w"
-)
+# Plain SQL: the window checks of every refused or slow-path transition run these; no ORM query building.
+WINDOW_LOCK_SQL = "SELECT * FROM hall_window WHERE id = %s FOR UPDATE"
 ACTIVE_TICKET_LOCK_SQL = (
     "SELECT * FROM hall_ticket WHERE window_id = %s AND status IN ('called', 'serving') FOR UPDATE"
 )
@@ -22,7 +18,7 @@ BIGINT_MAX = 2**63 - 1
 
 
 def window_lock(window_id: int) -> Window:
-    """The window, locked; `policy_ageing_minutes` is its centre's ageing rate (None before a policy is saved)."""
+    """The window, locked."""
     in_range = isinstance(window_id, int) and 0 < window_id <= BIGINT_MAX
     window = next(iter(Window.objects.raw(WINDOW_LOCK_SQL, [window_id])), None) if in_range else None
     if window is None:

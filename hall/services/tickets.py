@@ -21,7 +21,6 @@ from .ticket_writes import call_next_statement, on_duty_fast_path, window_step, 
 from .windows import ensure_on_duty
 
 MAX_REASON_LENGTH = 200
-ACTIVE_NUMBER_SQL = "SELECT number FROM hall_ticket WHERE window_id = %s AND status IN ('called', 'serving')"
 NEAR_NOTICE_DELAY_SECONDS = 1.0
 
 NEXT_SEQUENCE_SQL = """
@@ -141,12 +140,9 @@ def _ensure_window_can_call(window: Window) -> None:
 
 
 def _ensure_no_active_ticket(window: Window) -> None:
-    # Read after the window lock, so a call or finish that held it is seen (the window lock guards its tickets).
-    with connection.cursor() as cursor:
-        cursor.execute(ACTIVE_NUMBER_SQL, [window.pk])
-        active = cursor.fetchone()
+    active = window_active_ticket_lock(window)
     if active is not None:
-        raise InvalidTransition(_("请先处理当前的 %(number)s 号。") % {"number": active[0]})
+        raise InvalidTransition(_("请先处理当前的 %(number)s 号。") % {"number": active.number})
 
 
 def _called(ticket: Ticket) -> Ticket:
