@@ -12,10 +12,12 @@ then the priority class (a normal ticket gains one class per `ageing` minutes of
 order, then queue time, then id.
 
 Each (category, priority class) queue is already in that order, so the best ticket is among the first few of each
-queue: the pick reads the first `heads` tickets of every queue the window serves from the index and locks the best
-one that no other window holds (`FOR UPDATE SKIP LOCKED`). If some queue had all of its `heads` candidates ahead
-of the pick — all held by other windows at this instant — its next ticket might be better than the pick: the
-attempt is rolled back (its subtransaction, releasing the lock) and repeated with four times as many heads.
+queue: the pick reads the first tickets of every queue the window serves from the index — as many as the open
+windows serving that queue, plus `heads` — and locks the best one no other window holds (`FOR UPDATE SKIP
+LOCKED`). If some queue still had all of its candidates ahead of the pick, its next ticket might be better: the
+attempt is rolled back (its subtransaction) and repeated with four times as many extra heads. That rollback
+releases a ticket another window may have skipped meanwhile, so the margin keeps it from happening in practice
+(a first version with 4 heads and no margin let a window call out of order under 20 concurrent windows).
 """
 
 from django.db import migrations
@@ -51,7 +53,11 @@ BEGIN
     LOOP
         BEGIN
             WITH links AS (
-                SELECT wc.category_id, wc.position, wc.serve_first_after_minutes
+                -- heads per queue: more than the open windows serving it can hold or take meanwhile (each holds
+                -- at most one), so the "look further" retry (which releases its pick) practically never runs
+                SELECT wc.category_id, wc.position, wc.serve_first_after_minutes,
+                       heads + (SELECT count(*) FROM hall_windowcategory o JOIN hall_window ow ON ow.id = o.window_id
+                                WHERE o.category_id = wc.category_id AND ow.status = 'open') AS per_queue
                 FROM hall_windowcategory wc WHERE wc.window_id = p_window
             ),
             boosted AS (
@@ -68,7 +74,7 @@ BEGIN
                        GREATEST(0, pc.rank - CASE WHEN pc.cls = 'normal'
                            THEN floor(extract(epoch FROM (p_now - c.queued_at)) / 60.0 / ageing)::int
                            ELSE 0 END) AS rank,
-                       c.nth, count(*) OVER (PARTITION BY l.category_id, pc.cls) AS in_queue
+                       c.nth, l.per_queue, count(*) OVER (PARTITION BY l.category_id, pc.cls) AS in_queue
                 FROM links l
                 CROSS JOIN (VALUES ('appointment', 0), ('priority_group', 1), ('normal', 2)) AS pc(cls, rank)
                 CROSS JOIN LATERAL (
@@ -77,7 +83,7 @@ BEGIN
                     WHERE w.category_id = l.category_id AND w.service_date = p_today AND w.status = 'waiting'
                       AND w.priority_class = pc.cls
                     ORDER BY w.queued_at, w.id
-                    LIMIT heads
+                    LIMIT l.per_queue
                 ) c
             ),
             pick AS (
@@ -91,7 +97,7 @@ BEGIN
             SELECT (SELECT id FROM pick),
                    EXISTS (
                        SELECT 1 FROM candidates q LEFT JOIN pick p ON true
-                       WHERE q.in_queue = heads AND q.nth = heads
+                       WHERE q.in_queue = q.per_queue AND q.nth = q.per_queue
                          AND (p.id IS NULL
                               OR (q.later, q.rank, q.position, q.queued_at, q.id)
                                  < (p.later, p.rank, p.position, p.queued_at, p.id))

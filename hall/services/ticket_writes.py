@@ -20,9 +20,9 @@ from ..locks import BIGINT_MAX
 from ..models import QueuePolicy, Ticket
 from .windows import STAFF_WINDOW_ROLES
 
-# Call-next reads this many heads of each (category, priority class) queue the window serves and locks the best
-# one no other window holds; it looks further only when a queue's heads are all held.
-CALL_NEXT_HEADS = 4
+# Call-next reads, from each (category, priority class) queue the window serves, as many heads as the open windows
+# serving it plus this margin, and locks the best one no other window holds (migration 0005).
+CALL_NEXT_HEADS = 16
 CALL_NEXT_SQL = "SELECT * FROM hall_ticket_call_next(%s, %s, %s, %s, %s, %s, %s, %s)"
 WINDOW_STEP_SQL = "SELECT * FROM hall_ticket_window_step(%s, %s, %s, %s, %s, %s, %s, %s, %s)"
 EVENT_SQL = (
